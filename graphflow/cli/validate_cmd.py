@@ -1,0 +1,62 @@
+"""`graphflow validate`: schema, references, dates, conditions and (optionally) quotes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from graphflow.cli.options import dump_json, emit
+
+
+@click.command()
+@click.argument("pack", required=False)
+@click.option("--sources-dir", "sources_dirs", multiple=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder with the source texts; every quote is checked verbatim (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
+              show_default=True)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def validate(pack, sources_dirs, fmt, strict):
+    """Check a pack (default: the bundled nyc pack). Exit 0 only when it is clean.
+
+    Reports schema errors with file:line, dangling references, duplicate ids, impossible
+    dates and conditions naming unknown facts. With --sources-dir, quotes are checked too.
+    """
+    from graphflow.errors import GraphflowError
+    from graphflow.packs.loader import check_pack
+    from graphflow.packs.quotes import check_quotes
+
+    for d in sources_dirs:
+        if not d.is_dir():
+            raise GraphflowError(f"--sources-dir {str(d)!r} is not a folder")
+    result = check_pack(pack)
+    counts = {"checked": 0, "unchecked": 0}
+    if result.pack is not None and sources_dirs:
+        more, counts = check_quotes(result.pack, list(sources_dirs))
+        result.problems.extend(more)
+    errors = result.errors + (result.warnings if strict else [])
+    p = result.pack
+    stats = {
+        "actors": len(p.actors), "flows": len(p.flows), "rules": len(p.rules),
+        "profiles": len(p.profiles), "sources": len(p.sources),
+    } if p else {}
+    if fmt == "json":
+        emit(dump_json({
+            "pack": str(result.path), "ok": not errors, "counts": stats, "quotes": counts,
+            "problems": [{"where": x.where, "severity": x.severity, "what": x.what,
+                          "hint": x.hint} for x in result.problems],
+        }))
+    else:
+        for x in result.problems:
+            click.echo(x.one_line(), err=True)
+        if p:
+            summary = ", ".join(f"{n} {k}" for k, n in stats.items())
+            quotes = (f"; {counts['checked']} quotes verified verbatim, "
+                      f"{counts['unchecked']} not checked") if sources_dirs else ""
+            state = "OK" if not errors else f"{len(errors)} error(s)"
+            emit(f"{result.path}: {state}: {summary}{quotes}\n")
+        else:
+            emit(f"{result.path}: {len(errors)} error(s)\n")
+    if errors:
+        raise SystemExit(1)

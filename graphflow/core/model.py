@@ -1,0 +1,290 @@
+"""The audit model: actors, flows, rules, profiles, sources and the pack that holds them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from graphflow.core.dates import in_window
+
+ACTOR_KINDS = (
+    "agency", "office", "system", "program", "court",
+    "facility", "role", "organization", "event",
+)
+LEVELS = ("city", "state", "federal", "other")
+MECHANISMS = (
+    "automatic", "routine", "on-request", "discretionary", "physical-presence",
+    "custody-transfer", "query", "public-record",
+)
+BASES = ("mandated", "routine-practice", "discretionary", "unknown")
+EFFECTS = ("blocks", "allows-only-when", "does-not-touch")
+RULE_KINDS = (
+    "law", "executive-order", "memo", "policy", "court-ruling",
+    "protocol", "directive", "regulation",
+)
+
+
+class Confidence(str, Enum):
+    """How well a claim is supported, weakest first."""
+
+    ALLEGED = "alleged"
+    REPORTED = "reported"
+    DOCUMENTED = "documented"
+
+    @property
+    def rank(self) -> int:
+        return _CONFIDENCE_ORDER.index(self)
+
+
+_CONFIDENCE_ORDER = [Confidence.ALLEGED, Confidence.REPORTED, Confidence.DOCUMENTED]
+
+
+def weakest(confidences: list[Confidence]) -> Confidence:
+    """The weakest confidence of a list (documented if the list is empty)."""
+    return min(confidences, key=lambda c: c.rank, default=Confidence.DOCUMENTED)
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Evidence: a source, a locator inside it, and an exact quote."""
+
+    source: str
+    locator: str
+    quote: str
+    where: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"source": self.source, "locator": self.locator, "quote": self.quote}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: str
+    title: str
+    publisher: str | None = None
+    date: str | None = None
+    url: str | None = None
+    file: str | None = None
+    kind: str | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A case fact that conditions and profiles may use."""
+
+    id: str
+    type: str  # boolean | enum | integer
+    values: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DataItem:
+    id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Jurisdiction:
+    id: str
+    name: str
+    level: str
+    parent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    id: str
+    name: str
+    kind: str
+    level: str
+    aliases: tuple[str, ...] = ()
+    jurisdiction: str | None = None
+    part_of: str | None = None
+    controlled_by: tuple[str, ...] = ()
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    description: str = ""
+    citations: tuple[Citation, ...] = ()
+    where: str = ""
+
+    def active_on(self, day: dt.date) -> bool:
+        return in_window(day, self.valid_from, self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """One hop: information about a person moves from one actor to another."""
+
+    id: str
+    source: str
+    target: str
+    data: tuple[str, ...]
+    mechanism: str
+    confidence: Confidence
+    name: str = ""
+    trigger: str = ""
+    basis: str = "unknown"
+    when: Any = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    latency: str | None = None
+    latency_hours: float | None = None
+    controlled_by: tuple[str, ...] = ()
+    description: str = ""
+    citations: tuple[Citation, ...] = ()
+    where: str = ""
+
+    def active_on(self, day: dt.date) -> bool:
+        return in_window(day, self.valid_from, self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What one rule does to one flow."""
+
+    rule: str
+    flow: str
+    effect: str  # blocks | allows-only-when | does-not-touch
+    when: Any = None
+    note: str = ""
+    citations: tuple[Citation, ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    name: str
+    jurisdiction: str
+    kind: str
+    enacted: dt.date | None
+    effective: dt.date | None
+    ended: dt.date | None
+    effects: tuple[Effect, ...] = ()
+    description: str = ""
+    citations: tuple[Citation, ...] = ()
+    hypothetical: bool = False
+    where: str = ""
+
+    @property
+    def starts(self) -> dt.date | None:
+        return self.effective or self.enacted
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return in_window(day, self.starts, self.ended)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A named set of case facts. Facts not listed are unknown."""
+
+    id: str
+    name: str
+    facts: dict[str, Any]
+    description: str = ""
+    citations: tuple[Citation, ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    id: str
+    about: tuple[str, ...]
+    summary: str
+    positions: tuple[tuple[str, Citation], ...]
+    resolution: str = ""
+
+
+@dataclass
+class Pack:
+    """A loaded, cross-checked data pack."""
+
+    id: str
+    name: str
+    description: str
+    path: str
+    jurisdictions: dict[str, Jurisdiction]
+    sanctuary_jurisdictions: tuple[str, ...]
+    default_trigger: str
+    default_target: str
+    facts: dict[str, Fact]
+    data_items: dict[str, DataItem]
+    sources: dict[str, Source]
+    actors: dict[str, Actor]
+    flows: dict[str, Flow]
+    rules: dict[str, Rule]
+    profiles: dict[str, Profile]
+    conflicts: dict[str, Conflict] = field(default_factory=dict)
+    _effects_by_flow: dict[str, list[Effect]] | None = field(default=None, repr=False)
+
+    def effects_on(self, flow_id: str) -> list[Effect]:
+        """All rule effects recorded for a flow, in rule order."""
+        if self._effects_by_flow is None:
+            index: dict[str, list[Effect]] = {}
+            for rule in self.rules.values():
+                for eff in rule.effects:
+                    index.setdefault(eff.flow, []).append(eff)
+            self._effects_by_flow = index
+        return self._effects_by_flow.get(flow_id, [])
+
+    def with_changes(
+        self, *, extra_rules: list[Rule] | None = None, closed_flows: list[str] | None = None
+    ) -> Pack:
+        """A what-if copy: hypothetical rules added, flows closed. The original is untouched."""
+        rules = dict(self.rules)
+        for rule in extra_rules or []:
+            rules[rule.id] = rule
+        if closed_flows:
+            effects = tuple(
+                Effect(rule="what-if-close", flow=f, effect="blocks", note="closed by --close")
+                for f in closed_flows
+            )
+            rules["what-if-close"] = Rule(
+                id="what-if-close", name="Flows closed by --close", jurisdiction="what-if",
+                kind="policy", enacted=None, effective=None, ended=None, effects=effects,
+                description="Hypothetical: these flows are assumed closed.", hypothetical=True,
+            )
+        return Pack(
+            id=self.id, name=self.name, description=self.description, path=self.path,
+            jurisdictions=self.jurisdictions,
+            sanctuary_jurisdictions=self.sanctuary_jurisdictions,
+            default_trigger=self.default_trigger, default_target=self.default_target,
+            facts=self.facts, data_items=self.data_items, sources=self.sources,
+            actors=self.actors, flows=self.flows, rules=rules, profiles=self.profiles,
+            conflicts=self.conflicts,
+        )
+
+    def descendants(self, actor_id: str) -> set[str]:
+        """An actor and every actor that is part of it, transitively."""
+        children: dict[str, list[str]] = {}
+        for actor in self.actors.values():
+            if actor.part_of:
+                children.setdefault(actor.part_of, []).append(actor.id)
+        out, stack = set(), [actor_id]
+        while stack:
+            cur = stack.pop()
+            if cur in out:
+                continue
+            out.add(cur)
+            stack.extend(children.get(cur, []))
+        return out
+
+    def controllers_of(self, flow: Flow) -> tuple[str, ...]:
+        """The jurisdictions that can regulate a flow: its own list, else its sender's."""
+        if flow.controlled_by:
+            return flow.controlled_by
+        actor = self.actors.get(flow.source)
+        seen: set[str] = set()
+        while actor is not None and actor.id not in seen:
+            seen.add(actor.id)
+            if actor.controlled_by:
+                return actor.controlled_by
+            if actor.jurisdiction:
+                return (actor.jurisdiction,)
+            actor = self.actors.get(actor.part_of) if actor.part_of else None
+        return ()

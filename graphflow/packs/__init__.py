@@ -1,0 +1,1 @@
+"""Data packs: YAML files on disk, validated by JSON Schema, loaded into the domain model."""

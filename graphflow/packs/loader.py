@@ -1,0 +1,248 @@
+"""Load a pack folder into the domain model, collecting every problem with file:line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphflow.core.dates import parse_optional
+from graphflow.core.model import (
+    Actor,
+    Citation,
+    Confidence,
+    Conflict,
+    DataItem,
+    Effect,
+    Fact,
+    Flow,
+    Jurisdiction,
+    Pack,
+    Profile,
+    Rule,
+    Source,
+)
+from graphflow.errors import GraphflowError
+from graphflow.packs.locate import pack_path
+from graphflow.packs.problems import Problem
+from graphflow.packs.references import cross_check
+from graphflow.packs.schema import schema_problems
+from graphflow.packs.yamlio import YamlDoc, load_yaml
+
+FILES = (
+    ("pack", "pack.yaml", True),
+    ("facts", "facts.yaml", True),
+    ("data_items", "data_items.yaml", True),
+    ("sources", "sources.yaml", True),
+    ("actors", "actors.yaml", True),
+    ("flows", "flows.yaml", True),
+    ("rules", "rules.yaml", True),
+    ("profiles", "profiles.yaml", True),
+    ("conflicts", "conflicts.yaml", False),
+)
+
+
+@dataclass
+class CheckResult:
+    """The outcome of reading and checking a pack."""
+
+    path: Path
+    pack: Pack | None
+    problems: list[Problem] = field(default_factory=list)
+    docs: dict[str, YamlDoc] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def _citations(items: Any, doc: YamlDoc, key: tuple) -> tuple[Citation, ...]:
+    return tuple(
+        Citation(c["source"], c["locator"], c["quote"], doc.where((*key, i)))
+        for i, c in enumerate(items or [])
+    )
+
+
+def read_docs(folder: Path) -> tuple[dict[str, YamlDoc], list[Problem]]:
+    """Parse and schema-check every file of a pack."""
+    docs: dict[str, YamlDoc] = {}
+    problems: list[Problem] = []
+    for kind, name, required in FILES:
+        path = folder / name
+        if not path.is_file():
+            if required:
+                problems.append(Problem(str(path), "missing file", "see docs/pack-format.md"))
+            continue
+        try:
+            doc = load_yaml(path)
+        except GraphflowError as exc:
+            problems.append(Problem(exc.where or str(path), exc.what, exc.hint))
+            continue
+        found = schema_problems(kind, doc)
+        problems.extend(found)
+        if not found:
+            docs[kind] = doc
+    return docs, problems
+
+
+def build_pack(folder: Path, docs: dict[str, YamlDoc]) -> tuple[Pack, list[Problem]]:
+    """Turn schema-valid documents into a Pack; date errors become problems."""
+    problems: list[Problem] = []
+
+    def date(value: Any, doc: YamlDoc, key: tuple, end: bool = False):
+        try:
+            return parse_optional(value, end=end, where=doc.where(key))
+        except GraphflowError as exc:
+            problems.append(Problem(exc.where or "", exc.what, exc.hint))
+            return None
+
+    man = docs["pack"]
+    m = man.data
+    jurisdictions = {
+        j["id"]: Jurisdiction(j["id"], j["name"], j["level"], j.get("parent"))
+        for j in m["jurisdictions"]
+    }
+    fdoc = docs["facts"]
+    facts = {
+        f["id"]: Fact(f["id"], f["type"], tuple(f.get("values", ())), f.get("description", ""))
+        for f in fdoc.data["facts"]
+    }
+    data_items = {
+        d["id"]: DataItem(d["id"], d["name"], d.get("description", ""))
+        for d in docs["data_items"].data["data_items"]
+    }
+    sdoc = docs["sources"]
+    sources = {
+        s["id"]: Source(
+            s["id"], s["title"], s.get("publisher"), s.get("date"), s.get("url"), s.get("file"),
+            s.get("kind"), sdoc.where(("sources", i)),
+        )
+        for i, s in enumerate(sdoc.data["sources"])
+    }
+    adoc = docs["actors"]
+    actors = {}
+    for i, a in enumerate(adoc.data["actors"]):
+        key = ("actors", i)
+        actors[a["id"]] = Actor(
+            id=a["id"], name=a["name"], kind=a["kind"], level=a["level"],
+            aliases=tuple(a.get("aliases", ())), jurisdiction=a.get("jurisdiction"),
+            part_of=a.get("part_of"), controlled_by=tuple(a.get("controlled_by", ())),
+            valid_from=date(a.get("valid_from"), adoc, (*key, "valid_from")),
+            valid_to=date(a.get("valid_to"), adoc, (*key, "valid_to"), end=True),
+            description=a.get("description", ""),
+            citations=_citations(a.get("citations"), adoc, (*key, "citations")),
+            where=adoc.where(key),
+        )
+    fldoc = docs["flows"]
+    flows = {}
+    for i, f in enumerate(fldoc.data["flows"]):
+        key = ("flows", i)
+        flows[f["id"]] = Flow(
+            id=f["id"], source=f["from"], target=f["to"], data=tuple(f["data"]),
+            mechanism=f["mechanism"], confidence=Confidence(f["confidence"]),
+            name=f.get("name", ""), trigger=f.get("trigger", ""), basis=f.get("basis", "unknown"),
+            when=f.get("when"),
+            valid_from=date(f.get("valid_from"), fldoc, (*key, "valid_from")),
+            valid_to=date(f.get("valid_to"), fldoc, (*key, "valid_to"), end=True),
+            latency=f.get("latency"), latency_hours=f.get("latency_hours"),
+            controlled_by=tuple(f.get("controlled_by", ())),
+            description=f.get("description", ""),
+            citations=_citations(f.get("citations"), fldoc, (*key, "citations")),
+            where=fldoc.where(key),
+        )
+    rules = build_rules(docs["rules"], date)
+    pdoc = docs["profiles"]
+    profiles = {
+        p["id"]: Profile(
+            p["id"], p["name"], dict(p["facts"]), p.get("description", ""),
+            _citations(p.get("citations"), pdoc, ("profiles", i, "citations")),
+            pdoc.where(("profiles", i)),
+        )
+        for i, p in enumerate(pdoc.data["profiles"])
+    }
+    conflicts = {}
+    if "conflicts" in docs:
+        cdoc = docs["conflicts"]
+        for i, c in enumerate(cdoc.data["conflicts"]):
+            positions = tuple(
+                (pos["says"], _citations([pos["citation"]], cdoc,
+                                         ("conflicts", i, "positions", j))[0])
+                for j, pos in enumerate(c["positions"])
+            )
+            conflicts[c["id"]] = Conflict(
+                c["id"], tuple(c.get("about", ())), c["summary"], positions,
+                c.get("resolution", ""),
+            )
+    pack = Pack(
+        id=m["id"], name=m["name"], description=m.get("description", ""), path=str(folder),
+        jurisdictions=jurisdictions,
+        sanctuary_jurisdictions=tuple(m.get("sanctuary_jurisdictions", ())),
+        default_trigger=m["default_trigger"], default_target=m["default_target"],
+        facts=facts, data_items=data_items, sources=sources, actors=actors, flows=flows,
+        rules=rules, profiles=profiles, conflicts=conflicts,
+    )
+    return pack, problems
+
+
+def build_rules(rdoc: YamlDoc, date: Any, hypothetical: bool = False) -> dict[str, Rule]:
+    """Rules (with their effects) from a schema-valid rules document."""
+    rules = {}
+    for i, r in enumerate(rdoc.data["rules"]):
+        key = ("rules", i)
+        effects = tuple(
+            Effect(
+                rule=r["id"], flow=e["flow"], effect=e["effect"], when=e.get("when"),
+                note=e.get("note", ""),
+                citations=_citations(e.get("citations"), rdoc, (*key, "effects", j, "citations")),
+                where=rdoc.where((*key, "effects", j)),
+            )
+            for j, e in enumerate(r.get("effects", []))
+        )
+        rules[r["id"]] = Rule(
+            id=r["id"], name=r["name"], jurisdiction=r["jurisdiction"], kind=r["kind"],
+            enacted=date(r.get("enacted"), rdoc, (*key, "enacted")),
+            effective=date(r.get("effective"), rdoc, (*key, "effective")),
+            ended=date(r.get("ended"), rdoc, (*key, "ended"), end=True),
+            effects=effects, description=r.get("description", ""),
+            citations=_citations(r.get("citations"), rdoc, (*key, "citations")),
+            hypothetical=hypothetical, where=rdoc.where(key),
+        )
+    return rules
+
+
+def check_pack(name_or_path: str | Path | None = None) -> CheckResult:
+    """Read, schema-check, build and cross-check a pack; never raises for pack content."""
+    folder = pack_path(str(name_or_path) if name_or_path else None)
+    docs, problems = read_docs(folder)
+    if problems:
+        return CheckResult(folder, None, problems, docs)
+    pack, more = build_pack(folder, docs)
+    problems.extend(more)
+    problems.extend(cross_check(pack, docs))
+    return CheckResult(folder, pack, problems, docs)
+
+
+_CACHE: dict[str, Pack] = {}
+
+
+def load_pack(name_or_path: str | Path | None = None) -> Pack:
+    """Load a pack, raising a one-line GraphflowError on its first error."""
+    folder = pack_path(str(name_or_path) if name_or_path else None)
+    key = str(folder.resolve())
+    if key in _CACHE:
+        return _CACHE[key]
+    result = check_pack(folder)
+    if result.errors:
+        first = result.errors[0]
+        more = len(result.errors) - 1
+        hint = first.hint or ""
+        if more:
+            hint = (hint + "; " if hint else "") + f"{more} more: run `graphflow validate {folder}`"
+        raise GraphflowError(first.what, where=first.where, hint=hint or None)
+    assert result.pack is not None
+    _CACHE[key] = result.pack
+    return result.pack

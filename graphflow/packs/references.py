@@ -1,0 +1,186 @@
+"""Cross-checks a schema cannot do: references, duplicates, dates, facts in conditions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from graphflow.core.conditions import facts_in
+from graphflow.core.model import Citation, Fact, Pack
+from graphflow.errors import did_you_mean
+from graphflow.packs.problems import Problem
+from graphflow.packs.yamlio import YamlDoc
+
+_LISTS = {
+    "facts": "facts", "data_items": "data_items", "sources": "sources", "actors": "actors",
+    "flows": "flows", "rules": "rules", "profiles": "profiles", "conflicts": "conflicts",
+}
+
+
+def _duplicates(docs: dict[str, YamlDoc]) -> list[Problem]:
+    out = []
+    for kind, key in _LISTS.items():
+        doc = docs.get(kind)
+        if doc is None:
+            continue
+        seen: dict[str, int] = {}
+        for i, item in enumerate(doc.data[key]):
+            ident = item["id"]
+            if ident in seen:
+                out.append(Problem(
+                    doc.where((key, i, "id")),
+                    f"duplicate {kind[:-1].replace('_', ' ')} id {ident!r} "
+                    f"(first at line {doc.line((key, seen[ident], 'id'))})",
+                    "ids must be unique within a pack",
+                ))
+            else:
+                seen[ident] = i
+    jur = docs["pack"].data["jurisdictions"]
+    ids = [j["id"] for j in jur]
+    for i, j in enumerate(ids):
+        if j in ids[:i]:
+            out.append(Problem(docs["pack"].where(("jurisdictions", i)),
+                               f"duplicate jurisdiction id {j!r}"))
+    return out
+
+
+def _ref(where: str, what: str, value: str, pool: Iterable[str]) -> Problem:
+    pool = list(pool)
+    return Problem(where, f"{what} {value!r} does not exist",
+                   did_you_mean(value, pool) or f"{len(pool)} known ids; check the spelling")
+
+
+def _check_value(fact: Fact, value: Any) -> str | None:
+    if value is None:
+        return None
+    if fact.type == "boolean" and not isinstance(value, bool):
+        return f"fact {fact.id!r} is boolean, got {value!r}"
+    if fact.type == "integer" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return f"fact {fact.id!r} is an integer, got {value!r}"
+    if fact.type == "enum" and value not in fact.values:
+        return f"{value!r} is not a value of fact {fact.id!r}"
+    return None
+
+
+def _condition(pack: Pack, cond: Any, where: str, what: str) -> list[Problem]:
+    out = []
+    for name, value in facts_in(cond):
+        fact = pack.facts.get(name)
+        if fact is None:
+            p = _ref(where, f"{what} names unknown fact", name, pack.facts)
+            out.append(p)
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            bad = _check_value(fact, v)
+            if bad and fact.type == "enum":
+                out.append(Problem(where, f"{what}: {bad}",
+                                   did_you_mean(str(v), fact.values) or
+                                   "values: " + ", ".join(fact.values)))
+            elif bad:
+                out.append(Problem(where, f"{what}: {bad}"))
+    return out
+
+
+def _citations(pack: Pack, cites: Iterable[Citation]) -> list[Problem]:
+    return [
+        _ref(c.where, "citation source", c.source, pack.sources)
+        for c in cites if c.source not in pack.sources
+    ]
+
+
+def _order(where: str, a: Any, b: Any, what: str) -> list[Problem]:
+    if a and b and a > b:
+        return [Problem(where, f"impossible dates: {what} ({a} after {b})")]
+    return []
+
+
+def cross_check(pack: Pack, docs: dict[str, YamlDoc]) -> list[Problem]:
+    """Every referential and semantic problem in a built pack."""
+    out = _duplicates(docs)
+    man = docs["pack"]
+    for ident, j in pack.jurisdictions.items():
+        if j.parent and j.parent not in pack.jurisdictions:
+            out.append(_ref(man.where(("jurisdictions",)), "jurisdiction parent", j.parent,
+                            pack.jurisdictions))
+        del ident
+    for key, value in (("default_trigger", pack.default_trigger),
+                       ("default_target", pack.default_target)):
+        if value not in pack.actors:
+            out.append(_ref(man.where((key,)), key, value, pack.actors))
+    for j in pack.sanctuary_jurisdictions:
+        if j not in pack.jurisdictions:
+            out.append(_ref(man.where(("sanctuary_jurisdictions",)), "sanctuary jurisdiction", j,
+                            pack.jurisdictions))
+    for fact in pack.facts.values():
+        if fact.type == "enum" and not fact.values:
+            out.append(Problem(docs["facts"].where(("facts",)),
+                               f"enum fact {fact.id!r} has no values"))
+    for a in pack.actors.values():
+        if a.part_of and a.part_of not in pack.actors:
+            out.append(_ref(a.where, f"actor {a.id!r}: part_of", a.part_of, pack.actors))
+        for j in (*([a.jurisdiction] if a.jurisdiction else []), *a.controlled_by):
+            if j not in pack.jurisdictions:
+                out.append(_ref(a.where, f"actor {a.id!r}: jurisdiction", j, pack.jurisdictions))
+        out += _order(a.where, a.valid_from, a.valid_to, f"actor {a.id!r} valid_from > valid_to")
+        out += _citations(pack, a.citations)
+    for a in pack.actors.values():  # part_of cycles
+        seen, cur = {a.id}, a.part_of
+        while cur and cur in pack.actors:
+            if cur in seen:
+                out.append(Problem(a.where, f"actor {a.id!r}: part_of forms a cycle"))
+                break
+            seen.add(cur)
+            cur = pack.actors[cur].part_of
+    for f in pack.flows.values():
+        for end, value in (("from", f.source), ("to", f.target)):
+            if value not in pack.actors:
+                out.append(_ref(f.where, f"flow {f.id!r}: {end}", value, pack.actors))
+        if f.source == f.target:
+            out.append(Problem(f.where, f"flow {f.id!r} goes from {f.source!r} to itself"))
+        for d in f.data:
+            if d not in pack.data_items:
+                out.append(_ref(f.where, f"flow {f.id!r}: data item", d, pack.data_items))
+        for j in f.controlled_by:
+            if j not in pack.jurisdictions:
+                out.append(_ref(f.where, f"flow {f.id!r}: controlled_by", j, pack.jurisdictions))
+        out += _order(f.where, f.valid_from, f.valid_to, f"flow {f.id!r} valid_from > valid_to")
+        out += _condition(pack, f.when, f.where, f"flow {f.id!r} condition")
+        out += _citations(pack, f.citations)
+    out += check_rules(pack, pack.rules.values())
+    for p in pack.profiles.values():
+        for name, value in p.facts.items():
+            fact = pack.facts.get(name)
+            if fact is None:
+                out.append(_ref(p.where, f"profile {p.id!r} sets unknown fact", name, pack.facts))
+                continue
+            bad = _check_value(fact, value)
+            if bad:
+                out.append(Problem(p.where, f"profile {p.id!r}: {bad}",
+                                   did_you_mean(str(value), fact.values) if fact.values else None))
+        out += _citations(pack, p.citations)
+    known = {*pack.actors, *pack.flows, *pack.rules, *pack.profiles, *pack.sources}
+    for c in pack.conflicts.values():
+        where = docs["conflicts"].where(("conflicts",)) if "conflicts" in docs else pack.path
+        for ident in c.about:
+            if ident not in known:
+                out.append(_ref(where, f"conflict {c.id!r}: about", ident, known))
+        out += _citations(pack, (cit for _, cit in c.positions))
+    return out
+
+
+def check_rules(pack: Pack, rules: Iterable[Any]) -> list[Problem]:
+    """Problems in rules (also used for hypothetical rule files)."""
+    out = []
+    for r in rules:
+        if r.jurisdiction not in pack.jurisdictions and not r.hypothetical:
+            out.append(_ref(r.where, f"rule {r.id!r}: jurisdiction", r.jurisdiction,
+                            pack.jurisdictions))
+        out += _order(r.where, r.enacted, r.effective, f"rule {r.id!r} enacted > effective")
+        out += _order(r.where, r.starts, r.ended, f"rule {r.id!r} in force > ended")
+        out += _citations(pack, r.citations)
+        for e in r.effects:
+            if e.flow not in pack.flows:
+                out.append(_ref(e.where, f"rule {r.id!r}: effect on flow", e.flow, pack.flows))
+            out += _condition(pack, e.when, e.where, f"rule {r.id!r} condition")
+            out += _citations(pack, e.citations)
+    return out

@@ -1,0 +1,1 @@
+"""Reports: turn query results into JSON-able dicts, tables, CSV and Markdown."""

@@ -1,0 +1,128 @@
+"""Explain one thing in a pack (flow, rule, actor, source, profile, route) with its evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphflow.core.conditions import describe
+from graphflow.core.model import Pack
+from graphflow.report.routes import citation_dict
+
+
+def _cites(pack: Pack, cites: Any) -> list[dict[str, Any]]:
+    return [citation_dict(pack, c) for c in cites]
+
+
+def explain_flow(pack: Pack, ident: str) -> dict[str, Any]:
+    f = pack.flows[ident]
+    governed = []
+    for eff in pack.effects_on(ident):
+        rule = pack.rules[eff.rule]
+        governed.append({
+            "rule": rule.id, "name": rule.name, "jurisdiction": rule.jurisdiction,
+            "effect": eff.effect, "when": describe(eff.when) if eff.when else None,
+            "in_force": f"{rule.starts or '…'} to {rule.ended or 'now'}", "note": eff.note,
+            "sources": _cites(pack, eff.citations or rule.citations),
+        })
+    return {
+        "type": "flow", "id": f.id, "name": f.name, "from": f.source, "to": f.target,
+        "data": list(f.data), "trigger": f.trigger, "mechanism": f.mechanism, "basis": f.basis,
+        "fires_when": describe(f.when) if f.when else "always",
+        "valid": f"{f.valid_from or '…'} to {f.valid_to or 'now'}",
+        "confidence": f.confidence.value, "latency": f.latency,
+        "controlled_by": list(pack.controllers_of(f)), "description": f.description,
+        "rules": governed, "sources": _cites(pack, f.citations),
+    }
+
+
+def explain_rule(pack: Pack, ident: str) -> dict[str, Any]:
+    r = pack.rules[ident]
+    return {
+        "type": "rule", "id": r.id, "name": r.name, "jurisdiction": r.jurisdiction,
+        "kind": r.kind, "enacted": r.enacted, "effective": r.effective, "ended": r.ended,
+        "description": r.description,
+        "effects": [{"flow": e.flow, "effect": e.effect,
+                     "when": describe(e.when) if e.when else None, "note": e.note,
+                     "sources": _cites(pack, e.citations)} for e in r.effects],
+        "sources": _cites(pack, r.citations),
+    }
+
+
+def explain_actor(pack: Pack, ident: str) -> dict[str, Any]:
+    a = pack.actors[ident]
+    return {
+        "type": "actor", "id": a.id, "name": a.name, "aliases": list(a.aliases),
+        "kind": a.kind, "level": a.level, "part_of": a.part_of,
+        "parts": sorted(pack.descendants(a.id) - {a.id}),
+        "jurisdiction": a.jurisdiction, "controlled_by": list(a.controlled_by),
+        "valid": f"{a.valid_from or '…'} to {a.valid_to or 'now'}",
+        "description": a.description,
+        "flows_out": [f.id for f in pack.flows.values() if f.source == ident],
+        "flows_in": [f.id for f in pack.flows.values() if f.target == ident],
+        "sources": _cites(pack, a.citations),
+    }
+
+
+def explain_source(pack: Pack, ident: str) -> dict[str, Any]:
+    from graphflow.packs.quotes import all_citations
+
+    s = pack.sources[ident]
+    used = [c for c in all_citations(pack) if c.source == ident]
+    return {
+        "type": "source", "id": s.id, "title": s.title, "publisher": s.publisher,
+        "date": s.date, "url": s.url, "file": s.file, "kind": s.kind,
+        "citations": [{"locator": c.locator, "quote": c.quote, "where": c.where} for c in used],
+    }
+
+
+def explain_profile(pack: Pack, ident: str) -> dict[str, Any]:
+    p = pack.profiles[ident]
+    return {
+        "type": "profile", "id": p.id, "name": p.name, "description": p.description,
+        "facts": p.facts, "unknown_facts": sorted(set(pack.facts) - set(p.facts)),
+        "sources": _cites(pack, p.citations),
+    }
+
+
+def explain_simple(pack: Pack, kind: str, ident: str) -> dict[str, Any]:
+    if kind == "fact":
+        f = pack.facts[ident]
+        return {"type": "fact", "id": f.id, "fact_type": f.type, "values": list(f.values),
+                "description": f.description}
+    d = pack.data_items[ident]
+    return {"type": "data-item", "id": d.id, "name": d.name, "description": d.description,
+            "carried_by": [f.id for f in pack.flows.values() if ident in f.data]}
+
+
+EXPLAINERS = {
+    "flow": explain_flow, "rule": explain_rule, "actor": explain_actor,
+    "source": explain_source, "profile": explain_profile,
+}
+
+
+def render_explain(data: dict[str, Any]) -> str:
+    """Readable text: scalar fields first, then lists and evidence."""
+    lines = [f"{data['type'].upper()} {data['id']}"]
+    for key, value in data.items():
+        if key in ("type", "id") or isinstance(value, list | dict) or value in (None, ""):
+            continue
+        lines.append(f"  {key}: {' '.join(str(value).split())}")
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            lines.append(f"  {key}:")
+            lines += [f"    {k}: {v}" for k, v in value.items()]
+        elif isinstance(value, list) and value:
+            lines.append(f"  {key}:")
+            for item in value:
+                if isinstance(item, dict):
+                    head = " ".join(f"{k}={v}" for k, v in item.items()
+                                    if not isinstance(v, list | dict) and k != "quote" and v)
+                    lines.append(f"    - {head}")
+                    if item.get("quote"):
+                        lines.append(f"      \"{' '.join(item['quote'].split())}\"")
+                    for src in item.get("sources", []) or []:
+                        lines.append(f"      source: {src['source']} ({src['locator']}): "
+                                     f"\"{' '.join(src['quote'].split())}\"")
+                else:
+                    lines.append(f"    - {item}")
+    return "\n".join(lines) + "\n"
