@@ -93,8 +93,8 @@ def case_facts(pack: Pack, profile: str | None, sets: Sequence[str] = ()) -> tup
         name, raw = item.split("=", 1)
         name = name.strip()
         if name not in pack.facts:
-            raise GraphflowError(f"unknown fact {name!r}",
-                                 hint=did_you_mean(name, pack.facts) or "see `graphflow list facts`")
+            hint = did_you_mean(name, pack.facts) or "see `graphflow list facts`"
+            raise GraphflowError(f"unknown fact {name!r}", hint=hint)
         facts[name] = parse_fact_value(pack, name, raw)
     return pid, {k: v for k, v in facts.items() if v is not None}
 

@@ -74,7 +74,7 @@ def evaluate(cond: Any, facts: Mapping[str, Any]) -> Outcome:
     if "all" in cond or "any" in cond:
         is_all = "all" in cond
         parts = [evaluate(sub, facts) for sub in cond["all" if is_all else "any"]]
-        decisive = False if is_all else True
+        decisive = not is_all
         hits = [p for p in parts if p.value is decisive]
         if hits:  # one decisive part settles it; report only what decided it
             used: dict[str, Any] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from graphflow.core.dates import in_window
@@ -26,7 +26,7 @@ RULE_KINDS = (
 )
 
 
-class Confidence(str, Enum):
+class Confidence(StrEnum):
     """How well a claim is supported, weakest first."""
 
     ALLEGED = "alleged"

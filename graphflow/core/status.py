@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from graphflow.core.conditions import describe, evaluate
 from graphflow.core.model import Flow, Pack
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Hop and route statuses, least restrictive first."""
 
     OPEN = "open"
