@@ -61,8 +61,11 @@ class Recorded:
     def open(self, path: Path, timeout_ms: float = 30_000) -> float:
         """Load an HTML file, wait for ``window.graphflow.ready``; return its ``drawnAt`` (ms)."""
         self.page.goto(path.resolve().as_uri(), wait_until="load", timeout=timeout_ms)
-        self.page.wait_for_function("window.graphflow && window.graphflow.ready === true",
+        # a selector wait, not wait_for_function: polling a JS string needs eval, which the
+        # page's CSP forbids (it would show up as a page error)
+        self.page.wait_for_selector('body[data-ready="true"]', state="attached",
                                     timeout=timeout_ms)
+        assert self.page.evaluate("window.graphflow.ready") is True
         return float(self.page.evaluate("window.graphflow.drawnAt"))
 
     def remote_requests(self) -> list[str]:

@@ -1,0 +1,1 @@
+"""Exporters: render a computed flow view to files (HTML, ...)."""

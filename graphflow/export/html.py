@@ -1,0 +1,261 @@
+"""Self-contained, offline, XSS-safe interactive HTML view of a flow graph.
+
+The page inlines vis-network 9.1.2 (shipped inside pyvis 0.3.2), embeds the data as escaped
+JSON read with ``JSON.parse``, builds every data-derived DOM node with ``textContent`` and
+carries a Content-Security-Policy that allows only its own (hashed) inline scripts.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import math
+import os
+import tempfile
+from collections import deque
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+
+VIS_DIR = "lib/vis-9.1.2"
+STATUSES = ("open", "conditional", "blocked", "not-triggered", "inactive")
+LEVELS = ("city", "state", "federal", "other")
+BIG_NODES = 300  # above this: no smooth curves, no improvedLayout, no edge labels
+BIG_EDGES = 600
+
+# Edge look per route status; "none" is for edges without a status (context only).
+STATUS_STYLES: dict[str, dict[str, Any]] = {
+    "open": {"color": "#d62728", "width": 3, "dashes": False,
+             "text": "open: information reaches"},
+    "conditional": {"color": "#e69500", "width": 2.5, "dashes": [8, 5],
+                    "text": "conditional: reaches if a condition holds"},
+    "blocked": {"color": "#4f7a68", "width": 1.5, "dashes": [2, 5],
+                "text": "blocked: a rule stops it"},
+    "not-triggered": {"color": "rgba(110,110,110,0.45)", "width": 1, "dashes": False,
+                      "text": "not triggered for this profile"},
+    "inactive": {"color": "rgba(150,150,150,0.2)", "width": 1, "dashes": False,
+                 "text": "inactive at this date"},
+    "none": {"color": "#8a8a8a", "width": 1.2, "dashes": False, "text": "no status (context)"},
+}
+LEVEL_STYLES: dict[str, dict[str, str]] = {
+    "city": {"background": "#dbeafe", "border": "#2563eb"},
+    "state": {"background": "#dcfce7", "border": "#15803d"},
+    "federal": {"background": "#ede9fe", "border": "#6d28d9"},
+    "other": {"background": "#f1f5f9", "border": "#64748b"},
+}
+KIND_SHAPES: dict[str, str] = {
+    "agency": "box", "office": "ellipse", "system": "database", "program": "hexagon",
+    "court": "diamond", "facility": "square", "role": "dot", "organization": "triangle",
+    "event": "star",
+}
+
+
+def _s(value: Any) -> str:
+    """Any value as text ('' for None)."""
+    return "" if value is None else str(value)
+
+
+def _lines(value: Any) -> list[str]:
+    """Tooltip value (None, str or list) as a list of text lines."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [_s(v) for v in value]
+
+
+@lru_cache(maxsize=1)
+def _vis_assets() -> tuple[str, str]:
+    """vis-network JS and CSS from the pinned pyvis package, checked safe to inline."""
+    base = resources.files("pyvis").joinpath(VIS_DIR)
+    js = base.joinpath("vis-network.min.js").read_text("utf-8")
+    css = base.joinpath("vis-network.css").read_text("utf-8")
+    js, css = (t.replace("\r\n", "\n").replace("\r", "\n") for t in (js, css))
+    if "</script" in js.lower() or "<!--" in js or "</style" in css.lower():
+        raise RuntimeError("vis-network assets cannot be inlined safely")
+    return js, css
+
+
+def _csp_hash(text: str) -> Markup:
+    """CSP source expression allowing exactly this inline script text."""
+    digest = base64.b64encode(hashlib.sha256(str(text).encode("utf-8")).digest()).decode("ascii")
+    return Markup(f"'sha256-{digest}'")  # safe: base64 alphabet only
+
+
+def _json_for_script(data: Any) -> str:
+    """JSON that cannot end or confuse its <script> element."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def _fill_ranks(
+    ids: list[str], edges: list[dict[str, Any]], ranks: dict[str, Any]
+) -> dict[str, int]:
+    """A rank for every node: given ones kept, others from neighbours (BFS), else roots at 0."""
+    out: dict[str, int] = {}
+    for i in ids:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            out[i] = int(ranks[i])
+    succ: dict[str, list[str]] = {i: [] for i in ids}
+    pred: dict[str, list[str]] = {i: [] for i in ids}
+    for e in edges:
+        succ[e["from"]].append(e["to"])
+        pred[e["to"]].append(e["from"])
+    if not out:
+        out = {i: 0 for i in ids if not pred[i]} or ({ids[0]: 0} if ids else {})
+    for nbrs, step in ((succ, 1), (pred, -1)):
+        queue = deque(out)
+        while queue:
+            cur = queue.popleft()
+            for nxt in nbrs[cur]:
+                if nxt not in out:
+                    out[nxt] = out[cur] + step
+                    queue.append(nxt)
+    low = min(out.values(), default=0)
+    return {i: out.get(i, low) - low for i in ids}
+
+
+def _svg(shape: str, fill: str = "#f1f5f9", stroke: str = "#475569") -> Markup:
+    """Small inline SVG legend symbol for a vis-network node shape (trusted constants only)."""
+    def poly(n: int, r: float, start: float = -90.0, inner: float | None = None) -> str:
+        pts = []
+        for k in range(n * (2 if inner else 1)):
+            rad = (r if not inner or k % 2 == 0 else inner)
+            a = math.radians(start + k * 360 / (n * (2 if inner else 1)))
+            pts.append(f"{12 + rad * math.cos(a):.1f},{10 + rad * math.sin(a):.1f}")
+        return f'<polygon points="{" ".join(pts)}"/>'
+
+    body = {
+        "box": '<rect x="2" y="4" width="20" height="12" rx="3"/>',
+        "ellipse": '<ellipse cx="12" cy="10" rx="10" ry="6"/>',
+        "database": '<path d="M4 5v10c0 3 16 3 16 0V5c0-3-16-3-16 0c0 3 16 3 16 0"/>',
+        "hexagon": poly(6, 8, 0),
+        "diamond": poly(4, 8),
+        "square": '<rect x="5" y="3" width="14" height="14"/>',
+        "dot": '<circle cx="12" cy="10" r="6"/>',
+        "triangle": poly(3, 8),
+        "star": poly(5, 9, inner=4),
+    }.get(shape, '<ellipse cx="12" cy="10" rx="10" ry="6"/>')
+    return Markup(  # safe: built only from the constants above
+        f'<svg width="24" height="20" viewBox="0 0 24 20" aria-hidden="true">'
+        f'<g fill="{fill}" stroke="{stroke}" stroke-width="1.5">{body}</g></svg>'
+    )
+
+
+def _edge_svg(style: dict[str, Any]) -> Markup:
+    """Inline SVG line showing an edge status style (trusted constants only)."""
+    dash = style["dashes"]
+    dash_attr = f' stroke-dasharray="{" ".join(map(str, dash))}"' if dash else ""
+    return Markup(  # safe: built only from STATUS_STYLES
+        f'<svg width="44" height="12" viewBox="0 0 44 12" aria-hidden="true">'
+        f'<line x1="2" y1="6" x2="36" y2="6" stroke="{style["color"]}" '
+        f'stroke-width="{style["width"]}"{dash_attr}/>'
+        f'<path d="M35 2l7 4l-7 4z" fill="{style["color"]}"/></svg>'
+    )
+
+
+def _status_key(status: Any) -> str:
+    """Known status name, or 'none'."""
+    return status if status in STATUS_STYLES else "none"
+
+
+def _normalise(view: dict[str, Any]) -> dict[str, Any]:
+    """Plain, validated copy of the view's graph part (all text as str)."""
+    nodes = [{"id": _s(n["id"]), "label": _s(n.get("label", n["id"])), "kind": _s(n.get("kind")),
+              "level": _s(n.get("level")) if n.get("level") in LEVELS else "other",
+              "tooltip": _lines(n.get("tooltip"))} for n in view.get("nodes") or []]
+    edges = [{"id": _s(e["id"]), "from": _s(e["from"]), "to": _s(e["to"]),
+              "label": _s(e.get("label")), "status": _s(e["status"]) if e.get("status") else None,
+              "tooltip": _lines(e.get("tooltip"))} for e in view.get("edges") or []]
+    routes = [{"id": _s(r["id"]), "status": _s(r.get("status")), "label": _s(r.get("label")),
+               "edges": [_s(x) for x in r.get("edges") or []]} for r in view.get("routes") or []]
+    node_ids = [n["id"] for n in nodes]
+    edge_ids = {e["id"] for e in edges}
+    if len(set(node_ids)) != len(node_ids) or len(edge_ids) != len(edges):
+        raise ValueError("duplicate node or edge id in view")
+    known = set(node_ids)
+    bad = [e["id"] for e in edges if e["from"] not in known or e["to"] not in known]
+    bad += [r["id"] for r in routes if not edge_ids.issuperset(r["edges"])]
+    if len({r["id"] for r in routes}) != len(routes):
+        bad.append("duplicate route id")
+    if bad:
+        raise ValueError(f"view references unknown nodes/edges: {bad[:5]!r}")
+    hierarchical = view.get("layout") == "hierarchical"
+    if hierarchical:
+        ranks = _fill_ranks(node_ids, edges, view.get("ranks") or {})
+        for n in nodes:
+            n["rank"] = ranks[n["id"]]
+    big = len(nodes) > BIG_NODES or len(edges) > BIG_EDGES
+    size = len(nodes) + len(edges)
+    return {
+        "nodes": nodes, "edges": edges, "routes": routes,
+        "layout": "hierarchical" if hierarchical else "physics", "big": big,
+        # bounded stabilisation: fewer iterations for bigger graphs, never unbounded
+        "iterations": max(80, min(600, 150_000 // max(size, 1))),
+        "styles": {"status": STATUS_STYLES, "level": LEVEL_STYLES, "shape": KIND_SHAPES},
+    }
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    """Jinja environment with autoescaping on and a CSP-hash filter."""
+    env = Environment(
+        loader=FileSystemLoader(str(Path(__file__).with_name("templates"))),
+        autoescape=True, keep_trailing_newline=True,
+    )
+    env.filters["csp_hash"] = _csp_hash
+    return env
+
+
+def render_html(view: dict[str, Any]) -> str:
+    """Render a view dict (see module contract) to one self-contained HTML page."""
+    data = _normalise(view)
+    vis_js, vis_css = _vis_assets()
+    query = view.get("query") or None
+    summary = view.get("summary") or {}
+    order = list(STATUSES) + [k for k in summary if k not in STATUSES]
+    routes = [dict(r, cls=_status_key(r["status"])) for r in data["routes"]]
+    levels = [(lv, LEVEL_STYLES[lv]) for lv in LEVELS]
+    return _env().get_template("graph.html.j2").render(
+        title=_s(view.get("title")) or "graphflow",
+        subtitle=_s(view.get("subtitle")),
+        query=None if query is None else {k: _s(v) for k, v in query.items()},
+        summary=[(_s(k), _s(summary.get(k, 0)), _status_key(k)) for k in order],
+        routes=routes,
+        n_nodes=len(data["nodes"]), n_edges=len(data["edges"]),
+        kinds=[(k, _svg(shape)) for k, shape in KIND_SHAPES.items()],
+        levels=[(lv, _svg("box", st["background"], st["border"])) for lv, st in levels],
+        statuses=[(k, st["text"], _edge_svg(st)) for k, st in STATUS_STYLES.items()],
+        level_styles=LEVEL_STYLES, status_styles=STATUS_STYLES,
+        data_json=Markup(_json_for_script(data)),  # safe: escaped by _json_for_script
+        vis_js=Markup(vis_js), vis_css=Markup(vis_css),  # safe: pinned vendor asset
+        vis_hash=_csp_hash(vis_js),
+    )
+
+
+def write_html(view: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Render ``view`` and write it to ``path`` atomically (temp file + os.replace)."""
+    target = Path(path)
+    payload = render_html(view).encode("utf-8", errors="replace")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                               dir=target.parent if str(target.parent) else ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,222 @@
+"""Policy analysis on the NYC pack: cuts, what-ifs, diffs, timelines and exposure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from graphflow.analysis.cuts import minimum_cut, resolve_controller
+from graphflow.analysis.whatif import Scenario, apply
+from graphflow.audit import make_query, run_query
+from graphflow.core.status import Status
+from tests.conftest import SEED_DAY, TODAY, nyc_routes, routes_through
+
+FINGERPRINT = "fbi-prints-to-dhs"
+WARRANT = "warrant-check-contacts-ice"
+DOC_NOTICE = "doc-release-notice-to-ice"
+
+
+def open_routes(report):
+    return [r for r in report.routes if r.status is Status.OPEN]
+
+
+def test_no_city_cut_for_fare_evasion_because_of_fingerprints(nyc, nyc_engine):
+    routes = open_routes(nyc_routes(nyc, nyc_engine, "fare-evasion"))
+    assert routes
+    city = minimum_cut(nyc, routes, resolve_controller(nyc, "city"))
+    assert not city.exists
+    assert any(FINGERPRINT in r.flows for r in city.remaining)
+    for r in city.remaining:  # each named route really has no city-controllable flow
+        assert all("nyc" not in nyc.controllers_of(nyc.flows[f]) for f in r.flows)
+    state = minimum_cut(nyc, routes, resolve_controller(nyc, "state"))
+    assert state.exists and state.flows
+    assert (state.exists, state.flows) != (city.exists, city.flows)
+    closed = apply(nyc, Scenario(closed=tuple(state.flows)))
+    after = nyc_routes(closed, nyc_engine, "fare-evasion")
+    assert after.summary["open"] == 0  # the state cut really stops every open route
+
+
+def test_unrestricted_cut_is_minimal_and_stops_everything(nyc, nyc_engine):
+    routes = open_routes(nyc_routes(nyc, nyc_engine, "prior-removal-order"))
+    cut = minimum_cut(nyc, routes)
+    assert cut.exists and cut.flows
+    after = nyc_routes(apply(nyc, Scenario(closed=tuple(cut.flows))), nyc_engine,
+                       "prior-removal-order")
+    assert after.summary["open"] == 0
+    for i in range(len(cut.flows)):  # dropping any one cut flow leaves something open
+        fewer = tuple(f for j, f in enumerate(cut.flows) if j != i)
+        again = nyc_routes(apply(nyc, Scenario(closed=fewer)), nyc_engine, "prior-removal-order")
+        assert again.summary["open"] > 0
+
+
+def test_weighted_cut_prefers_discretionary_flows(nyc, nyc_engine):
+    routes = open_routes(nyc_routes(nyc, nyc_engine, "prior-removal-order"))
+    plain = minimum_cut(nyc, routes, weighted=False)
+    weighted = minimum_cut(nyc, routes, weighted=True)
+    assert weighted.exists
+    weight = {"discretionary": 1, "routine-practice": 2, "unknown": 3, "mandated": 5}
+    cost = sum(weight[nyc.flows[f].basis] for f in weighted.flows)
+    assert cost == weighted.cost
+    assert cost <= sum(weight[nyc.flows[f].basis] for f in plain.flows)
+
+
+def test_closing_warrant_check_removes_that_open_route(nyc, nyc_engine):
+    before = routes_through(nyc_routes(nyc, nyc_engine, "prior-removal-order"), WARRANT)
+    assert Status.OPEN in {r.status for r in before}
+    closed = apply(nyc, Scenario(closed=(WARRANT,)))
+    after = routes_through(nyc_routes(closed, nyc_engine, "prior-removal-order"), WARRANT)
+    assert after and all(r.status is Status.BLOCKED for r in after)
+    assert nyc.flows[WARRANT] is closed.flows[WARRANT]  # the pack itself is untouched
+    assert "what-if-close" not in nyc.rules
+
+
+def _doc_case(nyc, engine):
+    """A case and date, found in the data, where the DOC release-notice route is not blocked
+    and no judicial warrant is known."""
+    days = sorted({r.starts for r in nyc.rules.values() if r.starts} | {SEED_DAY, TODAY})
+    for profile in nyc.profiles:
+        for day in days:
+            sets = ["judicial-warrant=false", "in-doc-custody=true"]
+            query = make_query(nyc, source="nypd-arrest", target="ice", profile=profile,
+                               sets=sets, as_of=day)
+            found = routes_through(run_query(nyc, engine, query), DOC_NOTICE)
+            if any(r.status in (Status.OPEN, Status.CONDITIONAL) for r in found):
+                return profile, sets, day
+    return None
+
+
+def test_hypothetical_judicial_warrant_rule_blocks_doc_route(nyc, nyc_engine, tmp_path):
+    case = _doc_case(nyc, nyc_engine)
+    assert case, "the data should have a date/case where DOC notices were not blocked"
+    profile, sets, day = case
+    rule = tmp_path / "rule.yaml"
+    rule.write_text(
+        "rules:\n"
+        "  - id: what-if-doc-judicial-warrant\n"
+        "    name: Hypothetical - release notices only with a judicial warrant\n"
+        "    jurisdiction: nyc\n"
+        "    kind: law\n"
+        "    citations:\n"
+        f"      - {{source: {nyc.flows[DOC_NOTICE].citations[0].source}, locator: what-if,\n"
+        f"         quote: {json.dumps(nyc.flows[DOC_NOTICE].citations[0].quote)}}}\n"
+        "    effects:\n"
+        f"      - flow: {DOC_NOTICE}\n"
+        "        effect: allows-only-when\n"
+        "        when: {fact: judicial-warrant, is: true}\n"
+    )
+    changed = apply(nyc, Scenario(rule_files=(str(rule),)))
+    found = routes_through(nyc_routes(changed, nyc_engine, profile, day, sets=sets), DOC_NOTICE)
+    assert found and all(r.status is Status.BLOCKED for r in found)
+    hop = next(h for h in found[0].hops if h.flow == DOC_NOTICE)
+    assert any(r.rule == "what-if-doc-judicial-warrant" and r.status is Status.BLOCKED
+               for r in hop.reasons)
+
+
+def test_diff_2017_to_today_reports_courthouse_rules(run_cli):
+    code, out, err = run_cli("diff", "--as-of", "2017-03-01", "--as-of", TODAY.isoformat(),
+                             "--profile", "fare-evasion", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["changed"]
+    changed_flows = {h["flow"] for c in data["changed"] for h in c["hops"]}
+    assert "ice-courthouse-arrest" in changed_flows
+    causes = {c.get("rule") for c in data["causes"]}
+    courthouse_rules = {e.rule for e in _nyc().effects_on("ice-courthouse-arrest")}
+    assert causes & courthouse_rules
+
+
+def _nyc():
+    from graphflow.packs.loader import load_pack
+
+    return load_pack("nyc")
+
+
+def test_timeline_shows_status_change_dates(run_cli):
+    code, out, err = run_cli("timeline", "--profile", "fare-evasion", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["dates"] == sorted(data["dates"])
+    changing = [r for r in data["routes"] if len(set(r["statuses"].values())) > 1]
+    assert changing
+    court = [r for r in changing if "ice-courthouse-arrest" in json.dumps(r)] or changing
+    assert court
+
+
+def test_exposure_lists_data_reaching_ice(run_cli):
+    code, out, err = run_cli("exposure", "--profile", "fare-evasion", "--as-of", "2017-03-01",
+                             "--format", "json")
+    assert code == 0, err
+    items = {e["data"]: e for e in json.loads(out)["before"]}
+    assert items, "something reaches ICE for a turnstile jumper in 2017"
+    for e in items.values():
+        assert e["routes"] == len(e["route_ids"]) >= 1
+        assert e["weakest_confidence"] in ("documented", "reported", "alleged")
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "md", "json"])
+def test_analysis_formats(run_cli, fmt):
+    for cmd in (("cut", "--profile", "fare-evasion", "--controllable-by", "nyc"),
+                ("exposure", "--profile", "fare-evasion"),
+                ("diff", "--as-of", "2017-03-01", "--as-of", "2025-01-01"),
+                ("timeline", "--profile", "civil-summons")):
+        code, out, err = run_cli(*cmd, "--format", fmt)
+        assert code == 0, (cmd, err)
+        assert out.strip()
+
+
+def test_whatif_shows_before_and_after(run_cli):
+    code, out, err = run_cli("cut", "--profile", "prior-removal-order", "--close", WARRANT,
+                             "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["scenario"] == {"assume_rules": [], "close": [WARRANT]}
+    assert data["before"]["routes_to_stop"] > data["after"]["routes_to_stop"]
+
+
+def test_what_if_never_modifies_the_pack_on_disk(run_cli, tmp_path):
+    from graphflow.packs.locate import data_root
+
+    files = sorted(Path(data_root(), "nyc").glob("*.yaml"))
+    before = {p: p.read_bytes() for p in files}
+    run_cli("exposure", "--close", WARRANT, "--profile", "prior-removal-order")
+    assert {p: p.read_bytes() for p in files} == before
+
+
+BAD = [
+    (("cut", "--close", "warrant-check-contacts-ise"), "unknown flow", "did you mean"),
+    (("cut", "--controllable-by", "atlantis"), "no jurisdiction", None),
+    (("diff", "--as-of", "2017-03-01", "--as-of", "2017-03-01"), "both --as-of dates", None),
+    (("diff", "--as-of", "2017-03-01"), "exactly two", None),
+    (("exposure", "--assume-rule", "/nonexistent/rule.yaml"), "file not found", None),
+]
+
+
+@pytest.mark.parametrize("args,what,hint", BAD)
+def test_analysis_bad_input(run_cli, args, what, hint):
+    code, out, err = run_cli(*args)
+    assert code != 0 and out == ""
+    (line,) = err.strip().splitlines()
+    assert what in line and "Traceback" not in err
+    if hint:
+        assert hint in line
+
+
+def test_bad_hypothetical_rule_file_reports_line(run_cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - id: x\n    name: X\n    jurisdiction: nyc\n    kind: lawz\n"
+                   "    citations: []\n")
+    code, out, err = run_cli("cut", "--assume-rule", str(bad))
+    assert code == 1 and out == ""
+    (line,) = err.strip().splitlines()
+    assert f"{bad}:5" in line and "did you mean 'law'" in line
+
+
+def test_cut_on_empty_route_set_is_trivial(nyc):
+    assert minimum_cut(nyc, []).exists
+
+
+def test_dates_are_real_dates():
+    assert isinstance(SEED_DAY, dt.date)
