@@ -1,0 +1,1 @@
+"""Test helpers for graphflow (real database servers started on demand)."""
