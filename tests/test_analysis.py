@@ -207,7 +207,7 @@ def test_analysis_bad_input(run_cli, args, what, hint):
 def test_bad_hypothetical_rule_file_reports_line(run_cli, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("rules:\n  - id: x\n    name: X\n    jurisdiction: nyc\n    kind: lawz\n"
-                   "    citations: []\n")
+                   "    citations: [{source: seed-000, locator: l, quote: qqq}]\n")
     code, out, err = run_cli("cut", "--assume-rule", str(bad))
     assert code == 1 and out == ""
     (line,) = err.strip().splitlines()
