@@ -75,8 +75,12 @@ def flow_weight(pack: Pack, flow_id: str, weighted: bool) -> int:
 
 
 def minimum_cut(pack: Pack, routes: Sequence[Route], who: str | None = None,
-                weighted: bool = False) -> CutResult:
-    """A minimum set of flows that disconnects every route given."""
+                weighted: bool = False, protect: frozenset[str] = frozenset()) -> CutResult:
+    """A minimum set of flows that disconnects every route given.
+    Flows in ``protect`` (e.g. the trigger event's own flows: the premise) are never cut."""
+    def cuttable(fid: str) -> bool:
+        return fid not in protect and controllable(pack, fid, who)
+
     if not routes:
         return CutResult(True, [], 0, [], controllable_by=who)
     g = nx.DiGraph()
@@ -87,7 +91,7 @@ def minimum_cut(pack: Pack, routes: Sequence[Route], who: str | None = None,
             pair_flows.setdefault((f.source, f.target), set()).add(fid)
         g.add_edge(route.nodes[-1], _SINK)  # no capacity attribute = infinite
     for (u, v), fids in pair_flows.items():
-        if all(controllable(pack, fid, who) for fid in fids):
+        if all(cuttable(fid) for fid in fids):
             g.add_edge(u, v, capacity=sum(flow_weight(pack, fid, weighted) for fid in fids))
         else:
             g.add_edge(u, v)
@@ -95,12 +99,12 @@ def minimum_cut(pack: Pack, routes: Sequence[Route], who: str | None = None,
     try:
         cost, (reach, _) = nx.minimum_cut(g, source, _SINK)
     except nx.NetworkXUnbounded:
-        remaining = [r for r in routes if not any(controllable(pack, f, who) for f in r.flows)]
+        remaining = [r for r in routes if not any(cuttable(f) for f in r.flows)]
         if remaining:
             return CutResult(False, [], float("inf"), list(routes), remaining, who)
         # every route has a flow we may close, but the union graph has an uncloseable bypass
         # that is not itself a route here: fall back to a greedy hitting set of the routes
-        return _greedy(pack, routes, who, weighted)
+        return _greedy(pack, routes, cuttable, weighted, who)
     cut = sorted(
         fid for (u, v), fids in pair_flows.items() if u in reach and v not in reach
         for fid in fids
@@ -108,7 +112,8 @@ def minimum_cut(pack: Pack, routes: Sequence[Route], who: str | None = None,
     return CutResult(True, cut, cost, list(routes), [], who)
 
 
-def cut_dict(pack: Pack, result: CutResult, weighted: bool) -> dict[str, Any]:
+def cut_dict(pack: Pack, result: CutResult, weighted: bool,
+             protect: frozenset[str] = frozenset()) -> dict[str, Any]:
     """JSON-able cut report with each flow's evidence and the routes it stops."""
     from graphflow.report.routes import citation_dict
 
@@ -126,18 +131,25 @@ def cut_dict(pack: Pack, result: CutResult, weighted: bool) -> dict[str, Any]:
     for r in result.remaining:
         remaining.append({
             "route": r.id, "status": r.status.value, "nodes": list(r.nodes),
-            "why": [f"{fid}: controlled by {', '.join(pack.controllers_of(pack.flows[fid])) or '?'}"
-                    for fid in r.flows],
+            "why": [_why(pack, fid, protect) for fid in r.flows],
         })
     return {
         "exists": result.exists, "controllable_by": result.controllable_by,
         "weighted": weighted, "weights": BASIS_WEIGHTS if weighted else None,
         "cost": None if not result.exists else result.cost,
-        "routes_to_stop": len(result.routes), "cut": flows, "remaining": remaining,
+        "routes_to_stop": len(result.routes), "protected": sorted(protect),
+        "cut": flows, "remaining": remaining,
     }
 
 
-def _greedy(pack: Pack, routes: Sequence[Route], who: str | None, weighted: bool) -> CutResult:
+def _why(pack: Pack, fid: str, protect: frozenset[str]) -> str:
+    ctrl = ", ".join(pack.controllers_of(pack.flows[fid])) or "no jurisdiction"
+    extra = " (the trigger's own flow: not cut)" if fid in protect else ""
+    return f"{fid}: controlled by {ctrl}{extra}"
+
+
+def _greedy(pack: Pack, routes: Sequence[Route], cuttable, weighted: bool,
+            who: str | None) -> CutResult:
     """Greedy hitting set: repeatedly close the cheapest flow stopping the most routes."""
     left = list(routes)
     chosen: list[str] = []
@@ -146,7 +158,7 @@ def _greedy(pack: Pack, routes: Sequence[Route], who: str | None, weighted: bool
         counts: dict[str, int] = {}
         for r in left:
             for fid in set(r.flows):
-                if controllable(pack, fid, who):
+                if cuttable(fid):
                     counts[fid] = counts.get(fid, 0) + 1
         best = max(sorted(counts), key=lambda f: counts[f] / flow_weight(pack, f, weighted))
         chosen.append(best)

@@ -62,12 +62,18 @@ class Context:
 @click.option("--weighted", is_flag=True,
               help="Prefer closing discretionary practice over mandated flows "
                    "(weights: discretionary 1, routine-practice 2, unknown 3, mandated 5).")
+@click.option("--allow-trigger-cut", is_flag=True,
+              help="Allow cutting the trigger's own flows (e.g. not booking an arrestee at all).")
 @whatif_options
 @backend_option
 @format_option
-def cut(data, source, target, profile, sets, as_of, max_hops, include, who, weighted, assume,
-        close, backend, fmt):
-    """The fewest flows whose closure stops every open route for this case on this date."""
+def cut(data, source, target, profile, sets, as_of, max_hops, include, who, weighted,
+        allow_trigger_cut, assume, close, backend, fmt):
+    """The fewest flows whose closure stops every open route for this case on this date.
+
+    The trigger's own flows (the arrest itself being processed) are the premise of the
+    question and are not cut unless --allow-trigger-cut is given.
+    """
     from graphflow.analysis.cuts import cut_dict, minimum_cut, resolve_controller
     from graphflow.core.status import Status
     from graphflow.engines.select import open_engine
@@ -82,8 +88,10 @@ def cut(data, source, target, profile, sets, as_of, max_hops, include, who, weig
             if label == "after" and ctx.scenario.empty:
                 break
             routes = [r for r in ctx.routes(engine, pack) if r.status in wanted]
-            out[label] = cut_dict(pack, minimum_cut(pack, routes, controller, weighted),
-                                  weighted)
+            protect = frozenset() if allow_trigger_cut else frozenset(
+                f.id for f in pack.flows.values() if f.source == ctx.query.source)
+            result = minimum_cut(pack, routes, controller, weighted, protect)
+            out[label] = cut_dict(pack, result, weighted, protect)
     if fmt == "json":
         emit(dump_json(out))
         return

@@ -75,9 +75,13 @@ _LEAK_TEXT = {
 }
 
 
-def _short(text: str, width: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _short(text: str) -> str:
+    """One line of text; quotes are never shortened (a cut quote is not a quote)."""
+    return " ".join(str(text).split())
+
+
+def _v(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def render_table(pack: Pack, data: dict[str, Any]) -> str:
@@ -88,7 +92,7 @@ def render_table(pack: Pack, data: dict[str, Any]) -> str:
         f"profile {q['profile'] or '(none)'}, max {q['max_hops']} hops)",
     ]
     if q["facts"]:
-        lines.append("Case facts: " + ", ".join(f"{k}={v}" for k, v in q["facts"].items()))
+        lines.append("Case facts: " + ", ".join(f"{k}={_v(v)}" for k, v in q["facts"].items()))
     s = data["summary"]
     lines.append("Summary: " + ", ".join(f"{n} {k}" for k, n in s.items()))
     lines.append(f"Shown: {len(data['routes'])} route(s)")
@@ -112,7 +116,7 @@ def render_table(pack: Pack, data: dict[str, Any]) -> str:
                 lines.append(f"       - {mark}{_short(reason['text'])}")
             for src in h["sources"][:2]:
                 lines.append(f"       source: {src['source']} ({src['locator']}): "
-                             f"\"{_short(src['quote'], 140)}\"")
+                             f"\"{_short(src['quote'])}\"")
     return "\n".join(lines) + "\n"
 
 
