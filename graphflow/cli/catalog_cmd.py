@@ -37,7 +37,8 @@ def _rows(pack, kind):
     if kind == "profiles":
         return ["id", "name", "facts"], [
             {"id": p.id, "name": p.name,
-             "facts": [f"{k}={v}" for k, v in p.facts.items()]} for p in pack.profiles.values()]
+             "facts": [f"{k}={str(v).lower() if isinstance(v, bool) else v}"
+                       for k, v in p.facts.items()]} for p in pack.profiles.values()]
     if kind == "sources":
         return ["id", "title", "publisher", "date", "file", "url"], [
             {"id": s.id, "title": s.title, "publisher": s.publisher, "date": s.date,
