@@ -11,6 +11,7 @@ import pytest
 from graphflow.audit import make_query, run_query
 from graphflow.engines.embedded import EmbeddedEngine
 from graphflow.packs.loader import load_pack
+from tests.browser import chromium, recorded_page  # noqa: F401  (fixtures, one browser per run)
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"

@@ -13,9 +13,9 @@ import pytest
 from graphflow.export.html import render_html, write_html
 
 try:  # works whether or not tests/ is a package
-    from tests.browser import Recorded, chromium, recorded_page  # noqa: F401
+    from tests.browser import Recorded  # noqa: F401
 except ModuleNotFoundError:
-    from browser import Recorded, chromium, recorded_page  # type: ignore[no-redef]  # noqa: F401
+    from browser import Recorded  # type: ignore[no-redef]  # noqa: F401
 
 EVIL_IMG = "<img src=x onerror=alert(1)>"
 EVIL_CLOSE = "</script><script>window.pwned=1</script>"

@@ -3,6 +3,21 @@
 The page inlines vis-network 9.1.2 (shipped inside pyvis 0.3.2), embeds the data as escaped
 JSON read with ``JSON.parse``, builds every data-derived DOM node with ``textContent`` and
 carries a Content-Security-Policy that allows only its own (hashed) inline scripts.
+
+The view contract (plain dicts; every value is text to the page, never markup), built by
+``graphflow.export.view``:
+
+* ``title``, ``subtitle``: header text. ``query``: mapping shown in the header (keys ``from``,
+  ``to``, ``profile``, ``facts``, ``as_of``, ``max_hops``, ``status``; empty ones omitted) or None.
+* ``summary``: ``{status: count}`` badges (empty: no badges); ``summary_of``: what is counted
+  (``"routes"`` by default, ``"flows"`` for a whole-pack view).
+* ``nodes``: ``[{id, label, kind, level, tooltip: [line, ...]}]``.
+* ``edges``: ``[{id, from, to, label, status (or None), tooltip: [line, ...]}]``.
+* ``routes``: ``[{id, status, label, edges: [edge id, ...]}]`` for the routes panel.
+* ``layout``: ``"hierarchical"`` (left to right by ``ranks``: ``{node id: int}``, missing ranks
+  filled from neighbours) or ``"physics"``.
+* ``timeline`` (optional): ``{dates: [...], current: date, rows: [{route, label,
+  statuses: {date: status}}]}``, drawn as an HTML table under the graph.
 """
 
 from __future__ import annotations
@@ -168,6 +183,30 @@ def _status_key(status: Any) -> str:
     return status if status in STATUS_STYLES else "none"
 
 
+def _timeline(value: Any, route_ids: set[str]) -> dict[str, Any] | None:
+    """Validated copy of an optional timeline: dates (str), the current date, and one row per
+    route with a status (or '') per date. Rows of routes shown in the panel are clickable."""
+    if not value:
+        return None
+    dates = [_s(d) for d in value.get("dates") or []]
+    current = _s(value.get("current"))
+    rows = []
+    for row in value.get("rows") or []:
+        statuses = row.get("statuses") or {}
+        rid = _s(row.get("route"))
+        rows.append({
+            "id": rid, "label": _s(row.get("label")) or rid, "linked": rid in route_ids,
+            "cells": [(_s(statuses.get(d) or ""), _status_key(statuses.get(d)),
+                       _STATUS_ABBR.get(_s(statuses.get(d)), _s(statuses.get(d))))
+                      for d in dates],
+        })
+    return {"dates": dates, "current": current, "rows": rows}
+
+
+_STATUS_ABBR = {"open": "open", "conditional": "cond.", "blocked": "blocked",
+                "not-triggered": "n/t", "inactive": "inactive", "": "–"}
+
+
 def _normalise(view: dict[str, Any]) -> dict[str, Any]:
     """Plain, validated copy of the view's graph part (all text as str)."""
     nodes = [{"id": _s(n["id"]), "label": _s(n.get("label", n["id"])), "kind": _s(n.get("kind")),
@@ -222,14 +261,17 @@ def render_html(view: dict[str, Any]) -> str:
     vis_js, vis_css = _vis_assets()
     query = view.get("query") or None
     summary = view.get("summary") or {}
-    order = list(STATUSES) + [k for k in summary if k not in STATUSES]
+    order = (list(STATUSES) + [k for k in summary if k not in STATUSES]) if summary else []
     routes = [dict(r, cls=_status_key(r["status"])) for r in data["routes"]]
+    timeline = _timeline(view.get("timeline"), {r["id"] for r in routes})
     levels = [(lv, LEVEL_STYLES[lv]) for lv in LEVELS]
     return _env().get_template("graph.html.j2").render(
         title=_s(view.get("title")) or "graphflow",
         subtitle=_s(view.get("subtitle")),
         query=None if query is None else {k: _s(v) for k, v in query.items()},
         summary=[(_s(k), _s(summary.get(k, 0)), _status_key(k)) for k in order],
+        summary_of=_s(view.get("summary_of")) or "routes",
+        timeline=timeline,
         routes=routes,
         n_nodes=len(data["nodes"]), n_edges=len(data["edges"]),
         kinds=[(k, _svg(shape)) for k, shape in KIND_SHAPES.items()],

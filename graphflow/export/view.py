@@ -1,0 +1,349 @@
+"""Build the HTML renderer's view dict (see ``graphflow.export.html``) from a pack or a query.
+
+Two views:
+
+* :func:`pack_view`: the whole pack, every actor and every flow. Without a case (profile,
+  ``--set`` facts or a date) edges carry no status; with one, each flow gets its hop status from
+  :class:`graphflow.core.status.StatusEvaluator`.
+* :func:`route_view`: only the actors and flows on the routes of one query (a
+  :class:`graphflow.audit.RouteReport`), edges coloured by hop status, a routes panel, and ranks
+  (hop index from the trigger) for a left-to-right layout. :func:`timeline_data` adds a
+  route x change-date status grid.
+
+Every string stays plain text here; the renderer escapes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from graphflow.audit import RouteQuery, RouteReport, run_query
+from graphflow.core.conditions import describe
+from graphflow.core.model import Actor, Citation, Flow, Pack
+from graphflow.core.status import STATUS_NAMES, HopStatus, StatusEvaluator
+
+QUOTE_MAX = 1000  # characters of a quote shown in a tooltip (pack quotes are far shorter)
+
+
+def _dates(start: dt.date | None, stop: dt.date | None) -> str:
+    return f"{start or '…'} to {stop or 'now'}"
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def citation_line(pack: Pack, cit: Citation, prefix: str = "source") -> str:
+    """One citation as a text line: title, locator, quote, source id."""
+    src = pack.sources.get(cit.source)
+    title = src.title if src is not None else cit.source
+    return (f"{prefix}: {title} ({cit.locator}) [{cit.source}]: "
+            f"“{_short(cit.quote, QUOTE_MAX)}”")
+
+
+def _citation_lines(pack: Pack, cites: Iterable[Citation], prefix: str = "source") -> list[str]:
+    return [citation_line(pack, c, prefix) for c in cites]
+
+
+def _jurisdiction(pack: Pack, jid: str | None) -> str:
+    if not jid:
+        return ""
+    j = pack.jurisdictions.get(jid)
+    return f"{j.name} ({jid})" if j else jid
+
+
+def actor_tooltip(pack: Pack, actor: Actor) -> list[str]:
+    """Text lines: name, kind, level, jurisdiction, hierarchy, validity, description, sources."""
+    lines = [f"name: {actor.name}"]
+    if actor.aliases:
+        lines.append("also: " + ", ".join(actor.aliases))
+    lines.append(f"kind: {actor.kind}; level: {actor.level}")
+    if actor.jurisdiction:
+        lines.append("jurisdiction: " + _jurisdiction(pack, actor.jurisdiction))
+    if actor.part_of:
+        parent = pack.actors.get(actor.part_of)
+        lines.append(f"part of: {parent.name if parent else actor.part_of} [{actor.part_of}]")
+    if actor.controlled_by:
+        lines.append("controlled by: " + ", ".join(actor.controlled_by))
+    if actor.valid_from or actor.valid_to:
+        lines.append("exists: " + _dates(actor.valid_from, actor.valid_to))
+    if actor.kind == "event":
+        lines.append("trigger: routes start at events")
+    if actor.description:
+        lines.append(_short(actor.description, 800))
+    lines += _citation_lines(pack, actor.citations)
+    return lines
+
+
+def _data_names(pack: Pack, flow: Flow) -> str:
+    return ", ".join(pack.data_items[d].name if d in pack.data_items else d for d in flow.data)
+
+
+def _reason_lines(pack: Pack, flow: Flow, hop: HopStatus) -> list[str]:
+    lines = []
+    for r in hop.reasons:
+        mark = f"[{r.status.value}] " if r.status else ""
+        lines.append(f"why: {mark}{r.text}")
+        if r.rule:
+            cites = [c for e in pack.effects_on(flow.id) if e.rule == r.rule
+                     for c in e.citations]
+            rule = pack.rules.get(r.rule)
+            if not cites and rule is not None:
+                cites = list(rule.citations)
+            lines += _citation_lines(pack, cites, prefix="  rule source")
+    return lines
+
+
+def flow_tooltip(pack: Pack, flow: Flow, hop: HopStatus | None = None) -> list[str]:
+    """Text lines: flow name, data items, mechanism, confidence, validity, reasons, sources."""
+    lines = []
+    if flow.name:
+        lines.append(f"flow: {flow.name}")
+    lines.append(f"data: {_data_names(pack, flow)}")
+    lines.append(f"mechanism: {flow.mechanism}; basis: {flow.basis}")
+    if flow.trigger:
+        lines.append(f"trigger: {flow.trigger}")
+    if flow.when is not None:
+        lines.append(f"fires when: {describe(flow.when)}")
+    lines.append(f"confidence: {flow.confidence.value}")
+    lines.append("valid: " + _dates(flow.valid_from, flow.valid_to))
+    if flow.latency:
+        lines.append(f"latency: {flow.latency}")
+    if hop is not None:
+        lines.append(f"status: {hop.status.value}")
+        lines += _reason_lines(pack, flow, hop)
+    else:
+        for eff in pack.effects_on(flow.id):
+            rule = pack.rules[eff.rule]
+            cond = f" when {describe(eff.when)}" if eff.when else ""
+            lines.append(f"rule: {rule.name} [{rule.id}] {eff.effect}{cond}; in force "
+                         f"{_dates(rule.starts, rule.ended)}")
+    if flow.description:
+        lines.append(_short(flow.description, 800))
+    lines += _citation_lines(pack, flow.citations)
+    return lines
+
+
+def short_name(actor: Actor, width: int = 40) -> str:
+    """A node label: the name without parentheses; if still long, a short alias such as an
+    acronym (the full name is in the tooltip)."""
+    name = re.sub(r"\s+\([^)]*\)", "", actor.name).strip() or actor.name
+    if len(name) <= width:
+        return name
+    for alias in actor.aliases:
+        if 2 <= len(alias) <= 24 and any(c.isupper() for c in alias):
+            return alias
+    return name
+
+
+def _node(pack: Pack, actor_id: str) -> dict[str, Any]:
+    a = pack.actors[actor_id]
+    return {"id": a.id, "label": short_name(a), "kind": a.kind, "level": a.level,
+            "tooltip": actor_tooltip(pack, a)}
+
+
+def _edge(pack: Pack, flow: Flow, hop: HopStatus | None) -> dict[str, Any]:
+    return {"id": flow.id, "from": flow.source, "to": flow.target, "label": ", ".join(flow.data),
+            "status": hop.status.value if hop is not None else None,
+            "tooltip": flow_tooltip(pack, flow, hop)}
+
+
+def _query_head(pack: Pack, query: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: query.get(k) for k in ("from", "to", "profile", "as_of", "max_hops")}
+    if query.get("status"):
+        out["status"] = ", ".join(query["status"]) + " routes only"
+    facts = query.get("facts") or {}
+    if facts:
+        out["facts"] = ", ".join(f"{k}={_fact(v)}" for k, v in facts.items())
+    return out
+
+
+def _fact(v: Any) -> str:
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def pack_ranks(pack: Pack) -> dict[str, int]:
+    """Columns for a left-to-right whole-pack layout: hops from the nearest trigger event along
+    flows; actors without flows next to their parent or sub-units; the rest left unranked."""
+    succ: dict[str, list[str]] = {}
+    for f in pack.flows.values():
+        succ.setdefault(f.source, []).append(f.target)
+    ranks = {a.id: 0 for a in pack.actors.values() if a.kind == "event"}
+    queue = deque(ranks)
+    while queue:
+        cur = queue.popleft()
+        for nxt in succ.get(cur, ()):
+            if nxt not in ranks:
+                ranks[nxt] = ranks[cur] + 1
+                queue.append(nxt)
+    linked = set(succ) | {f.target for f in pack.flows.values()}
+    for a in pack.actors.values():
+        if a.id in ranks or a.id in linked:
+            continue
+        kin = [a.part_of] if a.part_of else []
+        kin += [b.id for b in pack.actors.values() if b.part_of == a.id]
+        near = [ranks[k] for k in kin if k in ranks]
+        if near:
+            ranks[a.id] = min(near)
+    # actors with no flow and no ranked kin: into the emptiest columns, to keep the page wide
+    # rather than tall (their column means nothing)
+    loose = [a for a in pack.actors if a not in ranks and a not in linked]
+    if ranks and loose:
+        width = max(ranks.values()) + 1
+        fill = [0] * width
+        for r in ranks.values():
+            fill[r] += 1
+        for a in loose:
+            col = min(range(width), key=lambda c: (fill[c], c))
+            ranks[a] = col
+            fill[col] += 1
+    return ranks
+
+
+def pack_view(
+    pack: Pack, *, facts: Mapping[str, Any] | None = None, as_of: dt.date | None = None,
+    profile: str | None = None, layout: str = "auto",
+) -> dict[str, Any]:
+    """Every actor and flow of a pack; hop statuses only when a case or date is given."""
+    evaluator = None
+    if facts or profile or as_of is not None:
+        evaluator = StatusEvaluator(pack, facts or {}, as_of or dt.date.today())
+    nodes = [_node(pack, a) for a in pack.actors]
+    edges = [_edge(pack, f, evaluator.hop(f.id) if evaluator else None)
+             for f in pack.flows.values()]
+    summary: dict[str, int] = {}
+    subtitle = f"Whole pack: {len(nodes)} actors, {len(edges)} flows."
+    query = None
+    if evaluator is not None:
+        summary = {s: 0 for s in STATUS_NAMES}
+        for e in edges:
+            summary[e["status"]] += 1
+        subtitle += " Arrows coloured by each flow's own status for this case (not by route)."
+        query = {"profile": profile, "as_of": evaluator.as_of.isoformat()}
+        if facts:
+            query["facts"] = ", ".join(f"{k}={_fact(v)}" for k, v in facts.items())
+    else:
+        subtitle += " No case or date given: arrows carry no status."
+    return {
+        "title": f"graphflow: {pack.name} ({pack.id})",
+        "subtitle": subtitle,
+        "query": query,
+        "summary": summary,
+        "summary_of": "flows",
+        "nodes": nodes, "edges": edges, "routes": [],
+        # force-directed by default: packs have many actors without flows, which a
+        # left-to-right layout stacks into tall columns
+        "layout": "hierarchical" if layout == "hierarchical" else "physics",
+        "ranks": pack_ranks(pack),
+    }
+
+
+def route_label(route: Any, twins: Iterable[Any] = ()) -> str:
+    """A route as text: its actor ids and hop count; for routes through the same actors
+    (``twins``), also the flows that tell them apart."""
+    text = f"{' → '.join(route.nodes)} ({len(route.flows)} hops)"
+    others = [t for t in twins if t.id != route.id]
+    if others:
+        own = [f for i, f in enumerate(route.flows) if any(t.flows[i] != f for t in others)]
+        text += " via " + ", ".join(own)
+    return text
+
+
+def route_labels(routes: Iterable[Any]) -> dict[str, str]:
+    """Labels for a list of routes, unique where their actors are the same."""
+    groups: dict[tuple[str, ...], list[Any]] = {}
+    for r in routes:
+        groups.setdefault(tuple(r.nodes), []).append(r)
+    return {r.id: route_label(r, g) for g in groups.values() for r in g}
+
+
+def route_ranks(report: RouteReport) -> dict[str, int]:
+    """Hop index from the trigger (the smallest over all routes); targets in the last column."""
+    ranks: dict[str, int] = {}
+    for route in report.routes:
+        for i, node in enumerate(route.nodes):
+            if node not in ranks or i < ranks[node]:
+                ranks[node] = i
+    if ranks:
+        last = max(ranks.values())
+        for node in ranks:
+            if node in report.targets:
+                ranks[node] = last
+    return ranks
+
+
+def route_view(
+    pack: Pack, report: RouteReport, *, layout: str = "hierarchical",
+    timeline: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Only the actors and flows on the query's routes, edges coloured by hop status."""
+    hops: dict[str, HopStatus] = {}
+    node_ids: dict[str, None] = {}
+    for route in report.routes:
+        for flow_id, hop in zip(route.flows, route.hops, strict=True):
+            hops.setdefault(flow_id, hop)
+        node_ids.update(dict.fromkeys(route.nodes))
+    q = report.query.as_dict()
+    head = _query_head(pack, q)
+    subtitle = (f"Every route from {pack.actors[report.query.source].name} to "
+                f"{pack.actors[report.query.target].name} (or its parts) in pack {pack.id}, "
+                f"at most {report.query.max_hops} hops.")
+    if not report.routes:
+        subtitle += " No route found."
+    labels = route_labels(report.routes)
+    view = {
+        "title": f"graphflow: {report.query.source} → {report.query.target}",
+        "subtitle": subtitle,
+        "query": head,
+        "summary": dict(report.summary),
+        "summary_of": "routes",
+        "nodes": [_node(pack, n) for n in node_ids],
+        "edges": [_edge(pack, pack.flows[f], h) for f, h in hops.items()],
+        "routes": [{"id": r.id, "status": r.status.value, "label": labels[r.id],
+                    "edges": list(r.flows)} for r in report.routes],
+        "layout": layout,
+        "ranks": route_ranks(report),
+    }
+    if timeline is not None:
+        view["timeline"] = timeline
+    return view
+
+
+def timeline_data(pack: Pack, engine: Any, query: RouteQuery,
+                  since: dt.date | None = None) -> dict[str, Any]:
+    """Each route's status from every date on which a relevant rule or flow changes and some
+    route's status with it (plus the day before the first change, and the query's date):
+    ``{"dates": [...], "current": date, "rows": [{route, label, statuses: {date: status}}]}``.
+    Rows are the query's routes (after its status filter and limit), each on every date."""
+    from graphflow.analysis.compare import change_points
+
+    shown = {r.id for r in run_query(pack, engine, query).routes}
+    every = replace(query, statuses=(), limit=None)  # a route keeps its row on every date
+    base = [r for r in run_query(pack, engine, every).routes if r.id in shown]
+    days = set(change_points(pack, {f for r in base for f in r.flows}))
+    if days:  # and the day before the first change: how things stood before it
+        days.add(min(days) - dt.timedelta(days=1))
+    days.add(query.as_of)
+    ordered = sorted(d for d in days if since is None or d >= since)
+    labels = route_labels(base)
+    rows = {r.id: {"route": r.id, "label": labels[r.id], "statuses": {}} for r in base}
+    for day in ordered:
+        for r in run_query(pack, engine, replace(every, as_of=day)).routes:
+            if r.id in rows:
+                rows[r.id]["statuses"][day.isoformat()] = r.status.value
+    # keep only the dates on which some route's status changes (and the query's date)
+    kept, prev = [], None
+    for day in (d.isoformat() for d in ordered):
+        column = tuple(row["statuses"].get(day) for row in rows.values())
+        if column != prev or day == query.as_of.isoformat():
+            kept.append(day)
+        prev = column
+    for row in rows.values():
+        row["statuses"] = {d: row["statuses"][d] for d in kept if d in row["statuses"]}
+    return {"dates": kept, "current": query.as_of.isoformat(), "rows": list(rows.values())}

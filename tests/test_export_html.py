@@ -1,0 +1,294 @@
+"""`graphflow export html` on real packs, checked in headless Chromium: exactly the query's
+actors and flows are drawn, routes highlight exactly their flows, nothing leaves file://, and a
+hostile pack renders as text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from graphflow.analysis.compare import change_points
+from graphflow.audit import make_query, run_query
+from graphflow.core.status import StatusEvaluator
+from graphflow.engines.embedded import EmbeddedEngine
+from graphflow.errors import GraphflowError
+from graphflow.packs.loader import load_pack
+from tests.conftest import MINI
+
+try:  # works whether or not tests/ is a package
+    from tests.browser import (  # noqa: F401
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        Recorded,
+        require_browser,
+    )
+except ModuleNotFoundError:
+    from browser import (  # type: ignore[no-redef]  # noqa: F401
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        Recorded,
+        require_browser,
+    )
+
+
+EVIL_NAME = "<img src=x onerror=alert(1)>"
+EVIL_QUOTE = "<script>window.pwned=1</script>"
+
+# (pack, trigger, target, profile, date): the issue's NYC query, and the same on the mini pack
+QUERIES = {
+    "nyc": ("nyc", "nypd-arrest", "ice", "fare-evasion", "2017-03-01"),
+    "mini": (str(MINI), "arrest", "feds", "unknown", "2017-03-01"),
+}
+MAX_CLICKS = 15  # routes clicked per page (first, last and a spread in between)
+
+
+def pack_or_skip(name: str):
+    """Load a pack; outside CI an unfinished pack skips loudly (in CI it fails)."""
+    try:
+        return load_pack(name)
+    except GraphflowError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"SKIPPED LOUDLY: pack {name!r} does not load yet: {exc}")
+
+
+def report_for(key: str):
+    data, source, target, profile, day = QUERIES[key]
+    pack = pack_or_skip(data)
+    query = make_query(pack, source=source, target=target, profile=profile,
+                       as_of=dt.date.fromisoformat(day))
+    return pack, run_query(pack, EmbeddedEngine(pack), query)
+
+
+def export(run_cli, out: Path, *args: str) -> Path:
+    code, stdout, err = run_cli("export", "html", "-o", str(out), *args)
+    assert code == 0, err
+    assert stdout == "", "progress must go to stderr"
+    assert f"wrote {out}" in err
+    return out
+
+
+def data_block(path: Path) -> dict:
+    html = path.read_text("utf-8")
+    m = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', html, re.S)
+    assert m
+    return json.loads(m.group(1))
+
+
+def assert_clean(rec: Recorded) -> None:
+    assert rec.console_errors == [] and rec.page_errors == []
+    assert rec.dialogs == []
+    assert rec.remote_requests() == []
+    assert all(u.startswith("file://") for u in rec.requests)
+
+
+def spread(items: list, n: int) -> list:
+    if len(items) <= n:
+        return items
+    step = (len(items) - 1) / (n - 1)
+    return [items[round(i * step)] for i in range(n)]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("key", ["nyc", "mini"])
+def test_route_export_draws_exactly_the_query(key, run_cli, recorded_page: Recorded,
+                                              tmp_path: Path) -> None:
+    pack, report = report_for(key)
+    data, source, target, profile, day = QUERIES[key]
+    assert report.routes, "the query should have routes"
+    out = export(run_cli, tmp_path / "routes.html", "--data", data, "--from", source,
+                 "--to", target, "--profile", profile, "--as-of", day)
+    rec = recorded_page
+    rec.open(out, timeout_ms=60_000)
+    page = rec.page
+    want_nodes = {n for r in report.routes for n in r.nodes}
+    want_edges = {f for r in report.routes for f in r.flows}
+    assert sorted(page.evaluate("window.graphflow.nodeIds()")) == sorted(want_nodes)
+    assert sorted(page.evaluate("window.graphflow.edgeIds()")) == sorted(want_edges)
+    # header: query, profile, date and the summary counts
+    header = page.inner_text("header")
+    for word in (source, target, profile, day):
+        assert word in header
+    for status, n in report.summary.items():
+        assert f"{n} {status}" in header
+    # each hop's status is the one the audit computed
+    hops = {f: h.status.value for r in report.routes for f, h in zip(r.flows, r.hops,
+                                                                     strict=True)}
+    assert {e["id"]: e["status"] for e in data_block(out)["edges"]} == hops
+    # the routes panel lists every route; choosing one highlights exactly its flows
+    ids = page.eval_on_selector_all("#routes [data-route-id]",
+                                    "els => els.map(e => e.getAttribute('data-route-id'))")
+    assert ids == [r.id for r in report.routes]
+    by_id = {r.id: r for r in report.routes}
+    for rid in spread(ids, MAX_CLICKS):
+        page.click(f'#routes [data-route-id="{rid}"]')
+        assert sorted(page.evaluate("window.graphflow.highlighted()")) == sorted(
+            by_id[rid].flows)
+    page.click("#show-all")
+    assert page.evaluate("window.graphflow.highlighted()") == []
+    # tooltips carry the evidence as text: a quote of the first hop
+    first = report.routes[0]
+    quote = " ".join(pack.flows[first.flows[0]].citations[0].quote.split())
+    tip = page.evaluate("id => window.graphflow.tooltipText('edge', id)", first.flows[0])
+    assert quote[:60] in " ".join(tip.split())
+    assert_clean(rec)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("key", ["nyc", "mini"])
+def test_whole_pack_export_draws_every_actor_and_flow(key, run_cli, recorded_page: Recorded,
+                                                      tmp_path: Path) -> None:
+    data = QUERIES[key][0]
+    pack = pack_or_skip(data)
+    out = export(run_cli, tmp_path / "pack.html", "--data", data)
+    rec = recorded_page
+    rec.open(out, timeout_ms=60_000)
+    page = rec.page
+    assert sorted(page.evaluate("window.graphflow.nodeIds()")) == sorted(pack.actors)
+    assert sorted(page.evaluate("window.graphflow.edgeIds()")) == sorted(pack.flows)
+    assert {e["status"] for e in data_block(out)["edges"]} <= {None}
+    assert_clean(rec)
+
+
+def test_whole_pack_with_case_has_flow_statuses(run_cli, tmp_path: Path) -> None:
+    pack = load_pack(MINI)
+    out = export(run_cli, tmp_path / "p.html", "--data", str(MINI), "--profile", "clean",
+                 "--as-of", "2012-06-01")
+    ev = StatusEvaluator(pack, pack.profiles["clean"].facts, dt.date(2012, 6, 1))
+    got = {e["id"]: e["status"] for e in data_block(out)["edges"]}
+    assert got == {f: ev.hop(f).status.value for f in pack.flows}
+    assert got["police-call"] == "open"  # the town law starts in 2015
+    assert "flows:" in out.read_text("utf-8")
+
+
+def test_timeline_matches_run_query_per_date(run_cli, tmp_path: Path) -> None:
+    pack = load_pack(MINI)
+    out = export(run_cli, tmp_path / "t.html", "--data", str(MINI), "--profile", "clean",
+                 "--as-of", "2017-03-01", "--timeline")
+    html = out.read_text("utf-8")
+    section = html[html.index('<section id="timeline"'):html.index("</section>")]
+    query = make_query(pack, source=None, target=None, profile="clean",
+                       as_of=dt.date(2017, 3, 1))
+    engine = EmbeddedEngine(pack)
+    base = run_query(pack, engine, query).routes
+    changes = set(change_points(pack, {f for r in base for f in r.flows}))
+    days = sorted(changes | {query.as_of, min(changes) - dt.timedelta(days=1)})
+    grid = {}  # (route, day) -> status
+    for d in days:
+        for r in run_query(pack, engine, make_query(pack, source=None, target=None,
+                                                    profile="clean", as_of=d)).routes:
+            grid[r.id, d] = r.status.value
+
+    def column(d):
+        return [grid[r.id, d] for r in base]
+
+    # a date is shown when some route's status changes on it, and the query's date always
+    shown = [d for i, d in enumerate(days)
+             if i == 0 or d == query.as_of or column(d) != column(days[i - 1])]
+    assert len(shown) >= 3
+    heads = re.findall(r"<th scope=\"col\"[^>]*>([0-9-]+)</th>", section)
+    assert heads == [d.isoformat() for d in shown]
+    rows = re.findall(r'<tr><th scope="row" data-route-id="([^"]+)".*?</tr>', section, re.S)
+    assert rows == [r.id for r in base]
+    for rid, row in zip(rows, re.findall(r"<tr>(<th scope=\"row\".*?)</tr>", section, re.S),
+                        strict=True):
+        cells = re.findall(r'<td class="st-[a-z-]+[^"]*" title="([a-z-]+)"', row)
+        assert cells == [grid[rid, d] for d in shown]
+    assert "blocked" in section and "open" in section  # the 2015 town law shows as a change
+
+
+def test_timeline_of_filtered_routes_has_every_date(run_cli, tmp_path: Path) -> None:
+    out = export(run_cli, tmp_path / "t.html", "--data", str(MINI), "--profile", "clean",
+                 "--as-of", "2017-03-01", "--timeline", "--status", "blocked")
+    data = data_block(out)
+    assert [r["status"] for r in data["routes"]] == ["blocked"]
+    assert "blocked routes only" in out.read_text("utf-8")
+    html = out.read_text("utf-8")
+    section = html[html.index('<section id="timeline"'):html.index("</section>")]
+    assert section.count("<tr><th scope=\"row\"") == 1
+    cells = re.findall(r'<td class="st-[a-z-]+[^"]*" title="([^"]+)"', section)
+    assert cells == ["open", "blocked", "blocked"]  # 2014-12-31, 2015 (the law), the date
+
+
+@pytest.mark.browser
+def test_timeline_row_highlights_route(run_cli, recorded_page: Recorded, tmp_path: Path) -> None:
+    pack, report = report_for("mini")
+    out = export(run_cli, tmp_path / "t.html", "--data", str(MINI), "--profile", "unknown",
+                 "--as-of", "2017-03-01", "--timeline")
+    rec = recorded_page
+    rec.open(out)
+    page = rec.page
+    for route in report.routes:
+        page.click(f'#timeline [data-route-id="{route.id}"]')
+        assert sorted(page.evaluate("window.graphflow.highlighted()")) == sorted(route.flows)
+        assert page.get_attribute(f'#routes [data-route-id="{route.id}"]',
+                                  "aria-pressed") == "true"
+    assert_clean(rec)
+
+
+def hostile_pack(tmp_path: Path) -> Path:
+    """The mini pack with a script-tag actor name and a <script> quote (also in the source
+    text, so the pack still validates)."""
+    dst = tmp_path / "evil"
+    shutil.copytree(MINI, dst)
+    actors = yaml.safe_load((dst / "actors.yaml").read_text())
+    for a in actors["actors"]:
+        if a["id"] == "police":
+            a["name"] = EVIL_NAME
+            a["citations"] = [{"source": "doc", "locator": "line 3", "quote": EVIL_QUOTE}]
+    (dst / "actors.yaml").write_text(yaml.safe_dump(actors, sort_keys=False))
+    flows = yaml.safe_load((dst / "flows.yaml").read_text())
+    flows["flows"][1]["citations"].append(
+        {"source": "doc", "locator": "line 3", "quote": EVIL_QUOTE})
+    (dst / "flows.yaml").write_text(yaml.safe_dump(flows, sort_keys=False))
+    with (dst / "mini.txt").open("a") as fh:
+        fh.write(EVIL_QUOTE + "\n")
+    return dst
+
+
+@pytest.mark.browser
+def test_hostile_pack_renders_as_text(run_cli, recorded_page: Recorded, tmp_path: Path) -> None:
+    evil = hostile_pack(tmp_path)
+    pack = load_pack(evil)
+    assert pack.actors["police"].name == EVIL_NAME
+    code, out, err = run_cli("validate", str(evil))
+    assert code == 0, out + err
+    page_file = export(run_cli, tmp_path / "evil.html", "--data", str(evil),
+                       "--from", "ARREST", "--to", "feds", "--profile", "clean",
+                       "--as-of", "2017-03-01", "--timeline", "--title", EVIL_NAME + EVIL_QUOTE)
+    html = page_file.read_text("utf-8")
+    assert EVIL_NAME not in html and EVIL_QUOTE not in html
+    rec = recorded_page
+    rec.open(page_file)
+    page = rec.page
+    page.wait_for_timeout(300)
+    assert page.evaluate("typeof window.pwned") == "undefined"
+    assert page.evaluate("document.querySelectorAll('img, iframe, object, embed').length") == 0
+    assert page.evaluate("document.scripts.length") == 3  # data, vis-network, app
+    assert page.inner_text("h1") == EVIL_NAME + EVIL_QUOTE
+    assert page.title() == EVIL_NAME + EVIL_QUOTE
+    node_tip = page.evaluate("window.graphflow.tooltipText('node', 'police')")
+    assert EVIL_NAME in node_tip and EVIL_QUOTE in node_tip
+    edge_tip = page.evaluate("window.graphflow.tooltipText('edge', 'book')")
+    assert "Arrest → " + EVIL_NAME in edge_tip
+    edge_tip = page.evaluate("window.graphflow.tooltipText('edge', 'prints-to-state')")
+    assert EVIL_QUOTE in edge_tip and EVIL_NAME + " → State Bureau" in edge_tip
+    # hover the hostile node: vis shows the DOM tooltip, built with textContent only
+    pos = page.evaluate("window.graphflow.nodePosition('police')")
+    page.mouse.move(pos["x"] - 30, pos["y"] - 30)
+    page.mouse.move(pos["x"], pos["y"], steps=5)
+    page.wait_for_selector("div.vis-tooltip .gf-tip", state="visible", timeout=5000)
+    tip = page.text_content("div.vis-tooltip")
+    assert EVIL_NAME in tip and EVIL_QUOTE in tip
+    page.mouse.click(pos["x"], pos["y"])  # the details panel gets the same text
+    assert EVIL_QUOTE in page.text_content("#details")
+    assert page.evaluate("document.querySelectorAll('img, iframe, object, embed').length") == 0
+    assert page.evaluate("typeof window.pwned") == "undefined"
+    assert_clean(rec)
