@@ -28,7 +28,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 from collections import deque
 from functools import lru_cache
 from importlib import resources
@@ -286,18 +285,8 @@ def render_html(view: dict[str, Any]) -> str:
 
 def write_html(view: dict[str, Any], path: str | os.PathLike[str]) -> Path:
     """Render ``view`` and write it to ``path`` atomically (temp file + os.replace)."""
-    target = Path(path)
-    payload = render_html(view).encode("utf-8", errors="replace")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                               dir=target.parent if str(target.parent) else ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from graphflow.export.formats import write_bytes
+
+    target = write_bytes(render_html(view).encode("utf-8", errors="replace"), path)
+    assert target is not None
     return target
