@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from graphflow.cli.options import (
+    case_options,
     dump_json,
     emit,
     format_option,
@@ -134,13 +135,9 @@ def exposure(data, source, target, profile, sets, as_of, max_hops, status, assum
 
 @click.command()
 @pack_option
-@click.option("--from", "source", default=None, metavar="ACTOR")
-@click.option("--to", "target", default=None, metavar="ACTOR")
-@click.option("--profile", default=None, metavar="ID")
-@click.option("--set", "sets", multiple=True, metavar="FACT=VALUE")
+@case_options
 @click.option("--as-of", "dates", multiple=True, metavar="YYYY-MM-DD",
               help="Give exactly two dates.")
-@click.option("--max-hops", type=int, default=8, show_default=True)
 @backend_option
 @format_option
 def diff(data, source, target, profile, sets, dates, max_hops, backend, fmt):
@@ -183,11 +180,7 @@ def diff(data, source, target, profile, sets, dates, max_hops, backend, fmt):
 
 @click.command()
 @pack_option
-@click.option("--from", "source", default=None, metavar="ACTOR")
-@click.option("--to", "target", default=None, metavar="ACTOR")
-@click.option("--profile", default=None, metavar="ID")
-@click.option("--set", "sets", multiple=True, metavar="FACT=VALUE")
-@click.option("--max-hops", type=int, default=8, show_default=True)
+@case_options
 @click.option("--since", default=None, metavar="YYYY-MM-DD", help="Ignore earlier dates.")
 @backend_option
 @format_option

@@ -35,8 +35,8 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
     return parse_date(value, where=option)
 
 
-def query_options(f: Callable) -> Callable:
-    """--from/--to/--profile/--set/--as-of/--max-hops."""
+def case_options(f: Callable) -> Callable:
+    """--from/--to/--profile/--set/--max-hops: who, from where to where."""
     opts = [
         click.option("--from", "source", default=None, metavar="ACTOR",
                      help="Trigger event or actor (id, name or alias). Default: the pack's."),
@@ -45,14 +45,19 @@ def query_options(f: Callable) -> Callable:
         click.option("--profile", default=None, metavar="ID", help="Case profile (see list)."),
         click.option("--set", "sets", multiple=True, metavar="FACT=VALUE",
                      help="Set or override a case fact (repeatable; value may be 'unknown')."),
-        click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
-                     help="Date to evaluate rules and validity at. Default: today."),
         click.option("--max-hops", type=int, default=8, show_default=True,
                      help="Longest route, in flows."),
     ]
     for opt in reversed(opts):
         f = opt(f)
     return f
+
+
+def query_options(f: Callable) -> Callable:
+    """The case options plus --as-of."""
+    f = click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+                     help="Date to evaluate rules and validity at. Default: today.")(f)
+    return case_options(f)
 
 
 def dump_json(data: Any) -> str:
