@@ -64,10 +64,21 @@ def test_names_by_alias_and_case(run_cli):
 
 def test_explain_flow_rule_actor_source(run_cli):
     for ident, word in (("fbi-prints-to-dhs", "FLOW"), ("nypd", "ACTOR"),
-                        ("seed-000", "SOURCE"), ("fare-evasion", "PROFILE")):
+                        ("seed-000", "SOURCE"), ("fare-evasion", "PROFILE"),
+                        ("accused-vs-convicted", "CONFLICT")):
         code, out, err = run_cli("explain", ident)
         assert code == 0, err
         assert out.startswith(f"{word} ")
+
+
+def test_explain_names_conflicts_between_sources(run_cli):
+    code, out, _ = run_cli("explain", "nyc-ll59-2014", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["conflicts"], "the accused/convicted disagreement concerns this law"
+    conflict = data["conflicts"][0]
+    assert len({s["source"] for s in conflict["sources"]}) >= 2
+    assert all(s["says"] and s["quote"] for s in conflict["sources"])
 
 
 def test_explain_route_by_id(run_cli):

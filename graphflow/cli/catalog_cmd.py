@@ -88,7 +88,12 @@ def explain(ident, data, source, target, profile, sets, as_of, max_hops, fmt):
     the same statuses.
     """
     from graphflow.packs.loader import load_pack
-    from graphflow.report.explain import EXPLAINERS, explain_simple, render_explain
+    from graphflow.report.explain import (
+        EXPLAINERS,
+        conflicts_about,
+        explain_simple,
+        render_explain,
+    )
 
     pack = load_pack(data)
     if ident.startswith("r-"):
@@ -99,6 +104,7 @@ def explain(ident, data, source, target, profile, sets, as_of, max_hops, fmt):
         kind, real = resolve_any(pack, ident)
         out = EXPLAINERS[kind](pack, real) if kind in EXPLAINERS else explain_simple(
             pack, kind, real)
+        out["conflicts"] = conflicts_about(pack, real)
     if fmt == "json":
         emit(dump_json(out))
     elif out.get("type") == "route":

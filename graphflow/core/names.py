@@ -39,6 +39,7 @@ def resolve_any(pack: Pack, typed: str) -> tuple[str, str]:
         "source": {s.id: (s.title,) for s in pack.sources.values()},
         "fact": {f.id: () for f in pack.facts.values()},
         "data-item": {d.id: (d.name,) for d in pack.data_items.values()},
+        "conflict": {c.id: () for c in pack.conflicts.values()},
     }
     want = typed.strip().lower()
     for kind, table in tables.items():

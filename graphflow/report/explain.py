@@ -85,6 +85,10 @@ def explain_profile(pack: Pack, ident: str) -> dict[str, Any]:
 
 
 def explain_simple(pack: Pack, kind: str, ident: str) -> dict[str, Any]:
+    if kind == "conflict":
+        out = _conflict(pack, ident)
+        return {"type": "conflict", "id": ident, "about": list(pack.conflicts[ident].about),
+                **{k: v for k, v in out.items() if k != "conflict"}}
     if kind == "fact":
         f = pack.facts[ident]
         return {"type": "fact", "id": f.id, "fact_type": f.type, "values": list(f.values),
@@ -92,6 +96,17 @@ def explain_simple(pack: Pack, kind: str, ident: str) -> dict[str, Any]:
     d = pack.data_items[ident]
     return {"type": "data-item", "id": d.id, "name": d.name, "description": d.description,
             "carried_by": [f.id for f in pack.flows.values() if ident in f.data]}
+
+
+def _conflict(pack: Pack, ident: str) -> dict[str, Any]:
+    c = pack.conflicts[ident]
+    return {"conflict": c.id, "summary": c.summary, "resolution": c.resolution,
+            "sources": [dict(citation_dict(pack, cit), says=says) for says, cit in c.positions]}
+
+
+def conflicts_about(pack: Pack, ident: str) -> list[dict[str, Any]]:
+    """Recorded disagreements between sources that concern this id."""
+    return [_conflict(pack, c.id) for c in pack.conflicts.values() if ident in c.about]
 
 
 EXPLAINERS = {
@@ -121,7 +136,8 @@ def render_explain(data: dict[str, Any]) -> str:
                     if item.get("quote"):
                         lines.append(f"      \"{' '.join(item['quote'].split())}\"")
                     for src in item.get("sources", []) or []:
-                        lines.append(f"      source: {src['source']} ({src['locator']}): "
+                        says = f" says {src['says']!r}" if src.get("says") else ""
+                        lines.append(f"      source: {src['source']} ({src['locator']}){says}: "
                                      f"\"{' '.join(src['quote'].split())}\"")
                 else:
                     lines.append(f"    - {item}")
