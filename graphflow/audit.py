@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import hashlib
+import heapq
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from graphflow.core.model import Pack
+from graphflow.core.model import Confidence, Pack
 from graphflow.core.names import resolve_actor, resolve_profile
-from graphflow.core.routes import ORDERS, Route, build_route, sort_key
-from graphflow.core.status import STATUS_NAMES, Status, StatusEvaluator
-from graphflow.engines.base import RouteEngine
+from graphflow.core.routes import ORDERS, Route, sort_key
+from graphflow.core.status import STATUS_NAMES, HopStatus, Status, StatusEvaluator
+from graphflow.engines.base import HopLevel, RouteEngine, RouteWalker, Walked
 from graphflow.errors import GraphflowError, did_you_mean
 
 DEFAULT_MAX_HOPS = 8
+_BY_SEVERITY = {s.severity: s for s in Status}
+_BY_RANK = {c.rank: c for c in Confidence}
 
 
 @dataclass
@@ -136,35 +141,195 @@ def make_query(
     )
 
 
+def _levels(pack: Pack, query: RouteQuery) -> tuple[StatusEvaluator, HopLevel]:
+    """The query's evaluator, and a hop's status severity as the engine's hop level."""
+    evaluator = StatusEvaluator(pack, query.facts, query.as_of)
+    hop = evaluator.hop
+
+    def level(flow_id: str) -> int:
+        return hop(flow_id).status.severity
+    return evaluator, level
+
+
+Prefix = tuple[tuple[str, ...], tuple[HopStatus, ...], int]  # nodes, hops, weakest rank
+
+
+class RouteMaker:
+    """Builds Route objects like ``core.routes.build_route``, from a walked route and its
+    severity, with the per-flow parts (hop status, target, confidence, data) looked up once.
+    With an engine that folds along its search stack, the nodes, hops and weakest confidence
+    of a prefix are computed once per prefix (``fold``) instead of once per route."""
+
+    def __init__(self, pack: Pack, evaluator: StatusEvaluator):
+        self.flows = pack.flows
+        self.evaluator = evaluator
+        self.parts: dict[str, tuple[HopStatus, str, int, tuple[str, ...]]] = {}
+
+    def _part(self, flow_id: str) -> tuple[HopStatus, str, int, tuple[str, ...]]:
+        part = self.parts.get(flow_id)
+        if part is None:
+            flow = self.flows[flow_id]
+            part = (self.evaluator.hop(flow_id), flow.target, flow.confidence.rank, flow.data)
+            self.parts[flow_id] = part
+        return part
+
+    @staticmethod
+    def seed(source: str) -> Prefix:
+        return (source,), (), Confidence.DOCUMENTED.rank
+
+    def fold(self, acc: Prefix, flow_id: str) -> Prefix:
+        hop, target, rank, _ = self._part(flow_id)
+        return (*acc[0], target), (*acc[1], hop), rank if rank < acc[2] else acc[2]
+
+    def __call__(self, flows: tuple[str, ...], severity: int, acc: Prefix | None = None
+                 ) -> Route:
+        if acc is None:
+            acc = self.seed(self.flows[flows[0]].source)
+            for f in flows[:-1]:
+                acc = self.fold(acc, f)
+        hop, target, rank, data = self._part(flows[-1])
+        return Route(
+            id="r-" + hashlib.sha1("/".join(flows).encode()).hexdigest()[:10],
+            flows=flows,
+            nodes=(*acc[0], target),
+            hops=(*acc[1], hop),
+            status=_BY_SEVERITY[severity],
+            confidence=_BY_RANK[rank if rank < acc[2] else acc[2]],
+            data=data,
+        )
+
+
+def _walk_built(engine: RouteEngine, query: RouteQuery, targets: frozenset[str],
+                level: HopLevel, make: RouteMaker, cap: int | None = None,
+                length: int | None = None) -> Iterator[tuple[tuple[str, ...], int, Any]]:
+    """Like ``_walk``, with the folded prefix for ``make`` when the engine can fold."""
+    folded = getattr(engine, "walk_folded", None)
+    if folded is not None:
+        return folded(query.source, targets, query.max_hops, level, make.fold,
+                      make.seed(query.source), cap, length)
+    return ((flows, sev, None) for flows, sev in
+            _walk(engine, query, targets, level, cap, length))
+
+
+def _walk(engine: RouteEngine, query: RouteQuery, targets: frozenset[str], level: HopLevel,
+          cap: int | None = None, length: int | None = None) -> Iterator[Walked]:
+    """(flow ids, route severity) from an engine: its own ``walk`` when it has one, else its
+    ``routes`` with the cap as the ``allow`` hook."""
+    if isinstance(engine, RouteWalker):
+        return engine.walk(query.source, targets, query.max_hops, level, cap, length)
+    return _walk_routes(engine, query, targets, level, cap, length)
+
+
+def _walk_routes(engine: RouteEngine, query: RouteQuery, targets: frozenset[str],
+                 level: HopLevel, cap: int | None, length: int | None) -> Iterator[Walked]:
+    allow = None if cap is None else (lambda f: level(f) <= cap)
+    for flows in engine.routes(query.source, targets, query.max_hops, allow):
+        if length is None or len(flows) == length:
+            yield tuple(flows), max(map(level, flows))
+
+
+def _cap(query: RouteQuery) -> int | None:
+    """The highest severity the query keeps: hops above it can be cut (statuses only grow)."""
+    return max(s.severity for s in query.statuses) if query.statuses else None
+
+
+def _walk_query(pack: Pack, engine: RouteEngine, query: RouteQuery) -> Iterator[Walked]:
+    _, level = _levels(pack, query)
+    targets = frozenset(pack.descendants(query.target))
+    return _walk(engine, query, targets, level, _cap(query))
+
+
+def walk_statuses(pack: Pack, engine: RouteEngine, query: RouteQuery,
+                  ) -> Iterator[tuple[tuple[str, ...], Status]]:
+    """Stream (flow ids, route status) for the routes the query keeps, statuses folded in
+    along the search; no Route objects are built (bounded memory)."""
+    keep = {s.severity for s in query.statuses} or set(_BY_SEVERITY)
+    by = _BY_SEVERITY
+    return ((flows, by[sev]) for flows, sev in _walk_query(pack, engine, query) if sev in keep)
+
+
 def iter_routes(pack: Pack, engine: RouteEngine, query: RouteQuery) -> Iterator[Route]:
     """Stream routes with statuses, in the engine's order (no sorting, bounded memory).
-    When only open routes are wanted, branches through a non-open hop are cut early."""
-    evaluator = StatusEvaluator(pack, query.facts, query.as_of)
+    Statuses are evaluated along the search, and when only some statuses are wanted, branches
+    through a hop more restrictive than all of them are cut early."""
+    evaluator, level = _levels(pack, query)
+    make = RouteMaker(pack, evaluator)
     targets = frozenset(pack.descendants(query.target))
-    allow = None
-    if query.statuses and set(query.statuses) == {Status.OPEN}:
-        def allow(flow_id: str) -> bool:
-            return evaluator.hop(flow_id).status is Status.OPEN
-    for flows in engine.routes(query.source, targets, query.max_hops, allow):
-        route = build_route(pack, evaluator, flows)
-        if not query.statuses or route.status in query.statuses:
-            yield route
+    keep = {s.severity for s in query.statuses} or set(_BY_SEVERITY)
+    walked = _walk_built(engine, query, targets, level, make, _cap(query))
+    return (make(flows, sev, acc) for flows, sev, acc in walked if sev in keep)
+
+
+def count_routes(pack: Pack, engine: RouteEngine, query: RouteQuery) -> dict[str, int]:
+    """Routes per status (the query's status filter applies), counted while streaming."""
+    keep = {s.severity for s in query.statuses} or set(_BY_SEVERITY)
+    counts = [0] * len(STATUS_NAMES)
+    for _, sev in _walk_query(pack, engine, query):
+        counts[sev] += 1
+    return {s.value: (counts[s.severity] if s.severity in keep else 0) for s in Status}
+
+
+def top_routes(pack: Pack, engine: RouteEngine, query: RouteQuery, k: int) -> list[Route]:
+    """The first k routes of the query's sorted list (as run_query sorts them), found level by
+    level: by status then length ("status", "ranked"), or by length ("hops"). Only the routes
+    of the levels before the k-th route are built; "confidence" keeps a heap of k."""
+    if k < 1:
+        return []
+    evaluator, level = _levels(pack, query)
+    make = RouteMaker(pack, evaluator)
+    targets = frozenset(pack.descendants(query.target))
+    order = query.order
+    keep = sorted({s.severity for s in query.statuses} or range(len(STATUS_NAMES)))
+
+    def key(route: Route) -> tuple:
+        return sort_key(route, order, pack)
+
+    if order == "confidence" or not isinstance(engine, RouteWalker):
+        routes = (make(flows, sev, acc) for flows, sev, acc in
+                  _walk_built(engine, query, targets, level, make, _cap(query)) if sev in keep)
+        return heapq.nsmallest(k, routes, key=key)
+    if order == "hops":
+        levels = [(length, keep[-1]) for length in range(1, query.max_hops + 1)]
+    else:
+        levels = [(length, s) for s in keep for length in range(1, query.max_hops + 1)]
+    out: list[Route] = []
+    for length, cap in levels:
+        bucket = [make(flows, sev, acc)
+                  for flows, sev, acc in _walk_built(engine, query, targets, level, make, cap,
+                                                     length)
+                  if sev in keep and (order == "hops" or sev == cap)]
+        bucket.sort(key=key)
+        out.extend(bucket[: k - len(out)])
+        if len(out) >= k:
+            break
+    return out
 
 
 def run_query(pack: Pack, engine: RouteEngine, query: RouteQuery) -> RouteReport:
-    """All routes for a query, sorted, with the summary over every status."""
-    evaluator = StatusEvaluator(pack, query.facts, query.as_of)
+    """All routes for a query, sorted, with the summary over every status. With a limit, only
+    the first routes are built (top_routes) and the summary is counted while streaming."""
     targets = frozenset(pack.descendants(query.target))
-    summary = {s: 0 for s in STATUS_NAMES}
-    kept: list[Route] = []
-    for flows in engine.routes(query.source, targets, query.max_hops):
-        route = build_route(pack, evaluator, flows)
-        summary[route.status.value] += 1
-        if not query.statuses or route.status in query.statuses:
-            kept.append(route)
-    kept.sort(key=lambda r: sort_key(r, query.order, pack))
     if query.limit is not None:
-        kept = kept[: query.limit]
+        summary = count_routes(pack, engine, replace(query, statuses=()))
+        kept = top_routes(pack, engine, query, query.limit)
+        return RouteReport(query, kept, summary, engine.name, targets)
+    evaluator, level = _levels(pack, query)
+    make = RouteMaker(pack, evaluator)
+    summary = {s: 0 for s in STATUS_NAMES}
+    keep = set(query.statuses)
+    kept: list[Route] = []
+    enabled = gc.isenabled()
+    gc.disable()  # many long-lived objects and no cycles: spare the collector's rescans
+    try:
+        for flows, sev, acc in _walk_built(engine, query, targets, level, make):
+            status = _BY_SEVERITY[sev]
+            summary[status.value] += 1
+            if not keep or status in keep:
+                kept.append(make(flows, sev, acc))
+        kept.sort(key=lambda r: sort_key(r, query.order, pack))
+    finally:
+        if enabled:
+            gc.enable()
     return RouteReport(query, kept, summary, engine.name, targets)
 
 

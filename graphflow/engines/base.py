@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 HopFilter = Callable[[str], bool]
+HopLevel = Callable[[str], int]
+# A walked route: its flow ids, and the highest level of its hops.
+Walked = tuple[tuple[str, ...], int]
 
 
 class RouteEngine(Protocol):
@@ -19,4 +22,22 @@ class RouteEngine(Protocol):
     ) -> Iterator[list[str]]:
         """Yield every simple route from ``source`` that ends at its first target node,
         using at most ``max_hops`` flows; ``allow`` may veto flows to prune early."""
+        ...
+
+
+@runtime_checkable
+class RouteWalker(Protocol):
+    """Optional, faster interface: routes with a per-hop level folded in along the search.
+
+    ``level(flow_id)`` is a small int (e.g. a status severity); a route's level is the
+    highest of its hops'. Hops above ``cap`` are never taken (the branch stops there), and
+    with ``length`` only routes of exactly that many flows are yielded. The route set for
+    ``cap=None, length=None`` is exactly that of ``routes()``."""
+
+    name: str
+
+    def walk(
+        self, source: str, targets: frozenset[str], max_hops: int, level: HopLevel,
+        cap: int | None = None, length: int | None = None,
+    ) -> Iterator[Walked]:
         ...

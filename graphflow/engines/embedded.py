@@ -1,14 +1,24 @@
-"""The embedded engine: the pack in memory as a networkx multigraph (the default)."""
+"""The embedded engine: the pack in memory, searched depth-first with tight bounds (the default).
+
+A search first takes the *ball* of actors the source reaches within the hop bound, then the
+hops from each of them to the nearest target inside that ball (a reverse breadth-first
+bound); the depth-first enumeration only takes a hop when the target is still reachable
+within the remaining hops. Hop levels (statuses) are folded in along the search, so a branch
+stops as soon as it goes over a cap, and routes stream out as a generator.
+"""
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import networkx as nx
 
 from graphflow.core.model import Pack
-from graphflow.engines.base import HopFilter
+from graphflow.engines.base import HopFilter, HopLevel, Walked
 
 
 def pack_graph(pack: Pack) -> nx.MultiDiGraph:
@@ -22,72 +32,284 @@ def pack_graph(pack: Pack) -> nx.MultiDiGraph:
     return g
 
 
+Fold = Callable[[Any, str], Any]
+
+
+def _zero(flow_id: str) -> int:
+    return 0
+
+
+# Per useful actor: hops into a target (flow, level), then hops to other useful actors
+# (flow, actor, level, hops from that actor to the nearest target), nearest first.
+Adjacency = tuple[list[tuple[str, int]], list[tuple[str, int, int, int]]]
+
+
+@dataclass
+class Search:
+    """A prepared search: the useful part of the graph for one source, target set and bound."""
+
+    source: int
+    max_hops: int
+    adjacency: dict[int, Adjacency]
+    nodes: int
+
+    @property
+    def flows(self) -> int:
+        """How many hops the search can take (the size of the pruned graph)."""
+        return sum(len(t) + len(i) for t, i in self.adjacency.values())
+
+
 class EmbeddedEngine:
-    """Bounded depth-first enumeration with a reverse breadth-first distance bound."""
+    """Bounded depth-first enumeration with forward-ball and reverse-BFS distance bounds."""
 
     name = "embedded"
 
     def __init__(self, pack: Pack):
         self.pack = pack
-        self.graph = pack_graph(pack)
-        # adjacency as plain lists: (flow id, target), in pack order for stable output
-        self._out: dict[str, list[tuple[str, str]]] = {n: [] for n in self.graph}
-        self._in: dict[str, list[str]] = {n: [] for n in self.graph}
+        names = list(pack.actors)
+        index = {a: i for i, a in enumerate(names)}
         for f in pack.flows.values():
-            self._out[f.source].append((f.id, f.target))
-            self._in[f.target].append(f.source)
+            for end in (f.source, f.target):
+                if end not in index:
+                    index[end] = len(names)
+                    names.append(end)
+        self._names = names
+        self._index = index
+        # adjacency as plain lists of (flow id, actor index), in pack order for stable output
+        out: list[list[tuple[str, int]]] = [[] for _ in names]
+        into: list[list[int]] = [[] for _ in names]
+        for f in pack.flows.values():
+            s, t = index[f.source], index[f.target]
+            out[s].append((f.id, t))
+            into[t].append(s)
+        self._out = out
+        self._in = into
+        self._cache: dict[tuple, Search | None] = {}
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """The pack as a networkx multigraph (built on first use)."""
+        return pack_graph(self.pack)
 
     def distance_to(self, targets: frozenset[str], limit: int) -> dict[str, int]:
-        """Hops from each actor to the nearest target, up to ``limit`` (reverse BFS).
-        Paths through other targets do not count, since routes stop at their first target."""
-        dist = {t: 0 for t in targets if t in self._in}
+        """Hops from each actor to the nearest target, up to ``limit`` (reverse BFS)."""
+        dist = {self._index[t]: 0 for t in targets if t in self._index}
         queue = deque(dist)
+        into = self._in
         while queue:
             node = queue.popleft()
             d = dist[node] + 1
             if d > limit:
                 continue
-            for prev in self._in[node]:
+            for prev in into[node]:
                 if prev not in dist:
                     dist[prev] = d
                     queue.append(prev)
-        return dist
+        return {self._names[i]: d for i, d in dist.items()}
+
+    def prepare(self, source: str, targets: frozenset[str], max_hops: int,
+                level: HopLevel = _zero) -> Search | None:
+        """The pruned graph for a search (cached for the last few searches), or None when
+        no route can exist."""
+        key = (source, targets, max_hops, level)
+        if key in self._cache:
+            return self._cache[key]
+        src = self._index.get(source)
+        if src is None or source in targets:
+            return None
+        tset = {self._index[t] for t in targets if t in self._index}
+        search: Search | None = self._prepare(src, tset, max_hops, level)
+        if search is not None and src not in search.adjacency:
+            search = None  # no target within reach
+        if len(self._cache) >= 4:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = search
+        return search
+
+    def _prepare(self, src: int, tset: set[int], max_hops: int, level: HopLevel) -> Search:
+        out, into = self._out, self._in
+        # 1. the ball: actors reachable from the source within max_hops (not through targets)
+        fwd = {src: 0}
+        frontier = [src]
+        for depth in range(1, max_hops + 1):
+            nxt = []
+            for u in frontier:
+                for _, v in out[u]:
+                    if v not in fwd:
+                        fwd[v] = depth
+                        if v not in tset:
+                            nxt.append(v)
+            frontier = nxt
+        # 2. hops to the nearest target inside the ball, kept only where fwd + dist <= bound
+        dist = {t: 0 for t in tset if t in fwd}
+        queue = deque(dist)
+        while queue:
+            node = queue.popleft()
+            d = dist[node] + 1
+            for p in into[node]:
+                if p not in dist and p not in tset:
+                    fp = fwd.get(p)
+                    if fp is not None and fp + d <= max_hops:
+                        dist[p] = d
+                        queue.append(p)
+        # 3. per useful actor, its useful hops with their levels, nearest target first
+        adjacency: dict[int, Adjacency] = {}
+        for u in dist:
+            if u in tset:
+                continue
+            room = max_hops - fwd[u] - 1
+            into_t: list[tuple[str, int]] = []
+            inner: list[tuple[str, int, int, int]] = []
+            for fid, v in out[u]:
+                if v in tset:
+                    into_t.append((fid, level(fid)))
+                elif v != src:
+                    dv = dist.get(v)
+                    if dv is not None and dv <= room:
+                        inner.append((fid, v, level(fid), dv))
+            inner.sort(key=lambda e: e[3])
+            adjacency[u] = (into_t, inner)
+        return Search(src, max_hops, adjacency, len(self._names))
+
+    def walk(
+        self, source: str, targets: frozenset[str], max_hops: int, level: HopLevel = _zero,
+        cap: int | None = None, length: int | None = None,
+    ) -> Iterator[Walked]:
+        """Yield (flow ids, highest hop level) for every simple route; see RouteWalker."""
+        search = self.prepare(source, targets, max_hops, level)
+        if search is None or (length is not None and not 1 <= length <= max_hops):
+            return iter(())
+        return walk_search(search, 1 << 30 if cap is None else cap, length)
+
+    def walk_folded(
+        self, source: str, targets: frozenset[str], max_hops: int, level: HopLevel,
+        fold: Fold, seed: Any, cap: int | None = None, length: int | None = None,
+    ) -> Iterator[tuple[tuple[str, ...], int, Any]]:
+        """Like ``walk``, also yielding ``fold`` applied along each route's prefix (every flow
+        but the last), computed once per prefix on the search stack."""
+        search = self.prepare(source, targets, max_hops, level)
+        if search is None or (length is not None and not 1 <= length <= max_hops):
+            return iter(())
+        return walk_search_folded(search, 1 << 30 if cap is None else cap, length, fold, seed)
 
     def routes(
         self, source: str, targets: frozenset[str], max_hops: int,
         allow: HopFilter | None = None,
     ) -> Iterator[list[str]]:
-        if source not in self._out:
-            return
-        dist = self.distance_to(targets, max_hops)
-        if source not in dist or source in targets:
-            return
-        out = self._out
-        path: list[str] = []
-        on_path = {source}
-        stack = [(source, iter(out[source]))]
-        while stack:
-            node, edges = stack[-1]
-            advanced = False
-            for flow_id, nxt in edges:
-                if nxt in on_path:
-                    continue
-                remaining = max_hops - len(path) - 1
-                d = dist.get(nxt)
-                if d is None or d > remaining:
-                    continue
-                if allow is not None and not allow(flow_id):
-                    continue
-                if nxt in targets:
-                    yield [*path, flow_id]
-                    continue
-                path.append(flow_id)
-                on_path.add(nxt)
-                stack.append((nxt, iter(out[nxt])))
-                advanced = True
+        if allow is None:
+            walked = self.walk(source, targets, max_hops)
+        else:
+            def level(flow_id: str) -> int:
+                return 0 if allow(flow_id) else 1
+            walked = self.walk(source, targets, max_hops, level, cap=0)
+        for flows, _ in walked:
+            yield list(flows)
+
+
+def walk_search(search: Search, cap: int, length: int | None) -> Iterator[Walked]:
+    """The depth-first enumeration over a prepared search (an explicit stack, no recursion).
+
+    At depth ``depth`` (flows taken so far) a hop to a non-target actor ``v`` is taken only
+    when ``depth + 1 + dist(v) <= bound``, which the nearest-first order turns into an early
+    ``break``; routes into targets are emitted at once from each actor."""
+    adjacency = search.adjacency
+    bound = search.max_hops if length is None else length
+    emit_at = length  # None: emit at every depth
+    on = bytearray(search.nodes)
+    node = search.source
+    on[node] = 1
+    prefix: tuple[str, ...] = ()
+    lvl = 0
+    depth = 0
+    into_t, inner = adjacency[node]
+    if emit_at is None or emit_at == 1:
+        for fid, fl in into_t:
+            if fl <= cap:
+                yield (fid,), fl
+    edges = iter(inner) if bound > 1 else iter(())
+    stack: list[tuple] = []
+    while True:
+        room = bound - depth - 1  # hops left after the next one
+        found = False
+        for fid, v, fl, dv in edges:  # noqa: B007 (fid is used after the break)
+            if dv > room:
                 break
-            if not advanced:
-                stack.pop()
-                if path:
-                    path.pop()
-                on_path.discard(node)
+            if on[v] or fl > cap:
+                continue
+            found = True
+            break
+        if not found:
+            if not stack:
+                return
+            on[node] = 0
+            node, edges, prefix, lvl = stack.pop()
+            depth -= 1
+            continue
+        stack.append((node, edges, prefix, lvl))
+        node = v
+        on[v] = 1
+        prefix = (*prefix, fid)
+        if fl > lvl:
+            lvl = fl
+        depth += 1
+        into_t, inner = adjacency[v]
+        if emit_at is None or emit_at == depth + 1:
+            for tf, tl in into_t:
+                if tl <= cap:
+                    yield (*prefix, tf), (tl if tl > lvl else lvl)
+        edges = iter(inner) if depth + 1 < bound else iter(())
+
+
+def walk_search_folded(search: Search, cap: int, length: int | None, fold: Fold,
+                       seed: Any) -> Iterator[tuple[tuple[str, ...], int, Any]]:
+    """``walk_search``, also carrying ``fold(acc, flow id)`` along the stack: yields (flow ids,
+    level, the fold over every flow but the last), so per-route work on the shared prefix is
+    done once per prefix, not once per route. Same routes, same order."""
+    adjacency = search.adjacency
+    bound = search.max_hops if length is None else length
+    emit_at = length
+    on = bytearray(search.nodes)
+    node = search.source
+    on[node] = 1
+    prefix: tuple[str, ...] = ()
+    lvl = 0
+    depth = 0
+    acc = seed
+    into_t, inner = adjacency[node]
+    if emit_at is None or emit_at == 1:
+        for fid, fl in into_t:
+            if fl <= cap:
+                yield (fid,), fl, acc
+    edges = iter(inner) if bound > 1 else iter(())
+    stack: list[tuple] = []
+    while True:
+        room = bound - depth - 1
+        found = False
+        for fid, v, fl, dv in edges:  # noqa: B007 (fid is used after the break)
+            if dv > room:
+                break
+            if on[v] or fl > cap:
+                continue
+            found = True
+            break
+        if not found:
+            if not stack:
+                return
+            on[node] = 0
+            node, edges, prefix, lvl, acc = stack.pop()
+            depth -= 1
+            continue
+        stack.append((node, edges, prefix, lvl, acc))
+        node = v
+        on[v] = 1
+        prefix = (*prefix, fid)
+        acc = fold(acc, fid)
+        if fl > lvl:
+            lvl = fl
+        depth += 1
+        into_t, inner = adjacency[v]
+        if emit_at is None or emit_at == depth + 1:
+            for tf, tl in into_t:
+                if tl <= cap:
+                    yield (*prefix, tf), (tl if tl > lvl else lvl), acc
+        edges = iter(inner) if depth + 1 < bound else iter(())

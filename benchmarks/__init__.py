@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic national packs (``generate``) and timed cases (``run``)."""
