@@ -220,3 +220,18 @@ def test_cut_on_empty_route_set_is_trivial(nyc):
 
 def test_dates_are_real_dates():
     assert isinstance(SEED_DAY, dt.date)
+
+
+def test_routes_and_leaks_take_what_ifs(run_cli, tmp_path):
+    code, out, err = run_cli("leaks", "--profile", "prior-removal-order", "--as-of",
+                             "2017-03-01", "--close", WARRANT, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["scenario"]["close"] == [WARRANT]
+    assert data["before_summary"]["open"] == data["summary"]["open"] + 1
+    (change,) = data["changes"]
+    assert (change["before"], change["after"]) == ("open", "blocked")
+    assert [h["flow"] for h in change["hops"]] == [WARRANT]
+    assert all(WARRANT not in r["flows"] for r in data["routes"])
+    code, out, _ = run_cli("routes", "--profile", "prior-removal-order", "--close", WARRANT)
+    assert code == 0 and out.startswith("What-if:")

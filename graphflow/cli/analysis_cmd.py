@@ -12,14 +12,8 @@ from graphflow.cli.options import (
     pack_option,
     parse_as_of,
     query_options,
+    whatif_options,
 )
-
-
-def whatif_options(f):
-    f = click.option("--close", "close", multiple=True, metavar="FLOW",
-                     help="What-if: assume this flow is closed (repeatable).")(f)
-    return click.option("--assume-rule", "assume", multiple=True, metavar="FILE.yaml",
-                        help="What-if: add hypothetical rules (the pack's rule format).")(f)
 
 
 def backend_option(f):

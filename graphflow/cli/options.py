@@ -60,6 +60,14 @@ def query_options(f: Callable) -> Callable:
     return case_options(f)
 
 
+def whatif_options(f: Callable) -> Callable:
+    """--assume-rule FILE and --close FLOW: a what-if scenario."""
+    f = click.option("--close", "close", multiple=True, metavar="FLOW",
+                     help="What-if: assume this flow is closed (repeatable).")(f)
+    return click.option("--assume-rule", "assume", multiple=True, metavar="FILE.yaml",
+                        help="What-if: add hypothetical rules (the pack's rule format).")(f)
+
+
 def dump_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
 

@@ -16,6 +16,7 @@ from graphflow.cli.options import (
     pack_option,
     parse_as_of,
     query_options,
+    whatif_options,
 )
 
 T = TypeVar("T")
@@ -106,7 +107,7 @@ class _TrackedWalker(_Tracked):
 
 
 def _run(data, fmt, source, target, profile, sets, as_of, max_hops, status, limit, order,
-         backend, only_open=False, count=False):
+         backend, only_open=False, count=False, assume=(), close=()):
     from graphflow.audit import count_routes, make_query, parse_statuses, run_query
     from graphflow.core.status import Status
     from graphflow.engines.base import RouteWalker
@@ -122,20 +123,30 @@ def _run(data, fmt, source, target, profile, sets, as_of, max_hops, status, limi
         pack, source=source, target=target, profile=profile, sets=sets,
         as_of=parse_as_of(as_of), max_hops=max_hops, statuses=statuses, limit=limit, order=order,
     )
+    from graphflow.analysis.whatif import Scenario, apply
+
+    scenario = Scenario(tuple(assume), tuple(close))
+    after = apply(pack, scenario)
     with open_engine(backend, pack) as engine:
         wrap = _TrackedWalker if isinstance(engine, RouteWalker) else _Tracked
         tracked = wrap(engine, progress)
         try:
             if count:
-                counts = count_routes(pack, tracked, query)
+                counts = count_routes(after, tracked, query)
             else:
-                report = run_query(pack, tracked, query)
+                report = run_query(after, tracked, query)
+                if not scenario.empty:
+                    changes, before_summary = _whatif_changes(pack, after, tracked, query)
         finally:
             progress.close()
     if count:
-        _emit_counts(pack, engine.name, query, counts, fmt)
+        _emit_counts(after, engine.name, query, counts, fmt)
         return
-    out = report_dict(pack, report)
+    out = report_dict(after, report)
+    if not scenario.empty:
+        out["scenario"] = scenario.as_dict()
+        out["before_summary"] = before_summary
+        out["changes"] = changes
     if fmt == "json":
         emit(dump_json(out))
     elif fmt == "csv":
@@ -143,7 +154,24 @@ def _run(data, fmt, source, target, profile, sets, as_of, max_hops, status, limi
     elif fmt == "md":
         emit(render_md(out))
     else:
-        emit(render_table(pack, out))
+        if not scenario.empty:
+            from graphflow.report.analysis import render_whatif
+
+            emit(render_whatif(out))
+        emit(render_table(after, out))
+
+
+def _whatif_changes(pack, after, engine, query):
+    """Every route whose status the scenario changes, and why; the pack's own summary."""
+    from dataclasses import replace
+
+    from graphflow.analysis.compare import compare_routes
+    from graphflow.audit import run_query
+
+    everything = replace(query, statuses=(), limit=None)
+    before = run_query(pack, engine, everything)
+    now = run_query(after, engine, everything)
+    return [c.as_dict() for c in compare_routes(before.routes, now.routes)], before.summary
 
 
 def _emit_counts(pack: Any, engine: str, query: Any, counts: dict[str, int], fmt: str) -> None:
@@ -170,6 +198,7 @@ def _emit_counts(pack: Any, engine: str, query: Any, counts: dict[str, int], fmt
 
 
 def _common(f):
+    f = whatif_options(f)
     f = click.option("--count", "count", is_flag=True,
                      help="Only count the routes per status (streamed; no routes kept).")(f)
     f = click.option("--backend", type=click.Choice(["embedded", "neo4j"]), default="embedded",
@@ -192,20 +221,20 @@ def _common(f):
 @click.option("--status", default=None, metavar="LIST",
               help="Keep routes with these statuses, e.g. open,conditional.")
 def routes(data, fmt, source, target, profile, sets, as_of, max_hops, status, limit, order,
-           backend, count):
+           backend, count, assume, close):
     """Every route from a trigger to a target, with each hop's status and evidence.
 
     Example: graphflow routes --from nypd-arrest --to ice --profile fare-evasion
     --as-of 2017-03-01
     """
     _run(data, fmt, source, target, profile, sets, as_of, max_hops, status, limit, order,
-         backend, count=count)
+         backend, count=count, assume=assume, close=close)
 
 
 @click.command()
 @_common
 def leaks(data, fmt, source, target, profile, sets, as_of, max_hops, limit, order, backend,
-          count):
+          count, assume, close):
     """Only the open routes: information that reaches the target for this case on this date."""
     _run(data, fmt, source, target, profile, sets, as_of, max_hops, None, limit, order, backend,
-         only_open=True, count=count)
+         only_open=True, count=count, assume=assume, close=close)

@@ -135,3 +135,18 @@ def render_timeline(out: dict[str, Any], fmt: str) -> str:
                 lines.append(f"    from {d}: {st}")
                 prev = st
     return "\n".join(lines) + "\n"
+
+
+def render_whatif(out: dict[str, Any]) -> str:
+    """The before/after block printed above a what-if route report."""
+    sc = out["scenario"]
+    lines = [f"What-if: rules from {', '.join(sc['assume_rules']) or '-'}; "
+             f"closed flows: {', '.join(sc['close']) or '-'}",
+             "  before: " + ", ".join(f"{n} {k}" for k, n in out["before_summary"].items()),
+             "  after:  " + ", ".join(f"{n} {k}" for k, n in out["summary"].items()),
+             f"  routes whose status changes: {len(out['changes'])}"]
+    for c in out["changes"]:
+        lines.append(f"  - {c['route']}: {c['before']} → {c['after']}  {' → '.join(c['nodes'])}")
+        for h in c["hops"]:
+            lines += [f"      {h['flow']}: {w}" for w in h["why"]]
+    return "\n".join(lines) + "\n\n"

@@ -1,0 +1,323 @@
+"""`graphflow neo4j load|schema|packs|drop`, `graphflow query list|show|run` and
+`graphflow cypher`: the audit graph in a Neo4j server.
+
+Connection settings come from NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD and NEO4J_DATABASE (a
+missing password is asked for in a terminal), never from the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from graphflow.cli.options import dump_json, emit, pack_option
+from graphflow.errors import GraphflowError
+
+ENV_HELP = ("Connection: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD (asked for in a terminal if "
+            "unset), NEO4J_DATABASE.")
+RESULT_FORMATS = ("table", "json", "csv")
+
+
+def _warn(text: str) -> None:
+    click.echo(f"graphflow: warning: {text}", err=True)
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+def _flat(value: Any) -> Any:
+    """Nested values (maps, lists of maps) as JSON text for tables and CSV."""
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+def render_result(columns: Sequence[str], rows: Sequence[dict[str, Any]], fmt: str) -> str:
+    """Rows as a table, JSON (a list of objects) or CSV."""
+    from graphflow.report.tables import render_rows
+
+    if fmt == "json":
+        return dump_json(list(rows))
+    flat = [{c: _flat(r.get(c)) for c in columns} for r in rows]
+    if fmt == "table" and not rows:
+        return "(no rows)\n"
+    text = render_rows(flat, list(columns), fmt)
+    if fmt == "table":
+        text += f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
+    return text
+
+
+def _parse_params(pairs: Sequence[str]) -> dict[str, Any]:
+    """`k=v` pairs; a value is read as JSON when it parses (3, true, ["a"]), else as text."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise GraphflowError(f"--param {pair!r} is not name=value",
+                                 hint="e.g. --param id=ice or --param ids='[\"a\",\"b\"]'")
+        key, raw = pair.split("=", 1)
+        try:
+            out[key.strip()] = json.loads(raw)
+        except ValueError:
+            out[key.strip()] = raw
+    return out
+
+
+def _run_and_print(driver: Any, settings: Any, text: str, params: dict[str, Any], fmt: str,
+                   timeout: float | None) -> None:
+    from graphflow.store.connection import translate
+    from graphflow.store.readonly import run_read
+
+    with translate(settings):
+        result = run_read(driver, settings.database, text, params, timeout=timeout or None)
+    for note in result.notifications:
+        _warn(note)
+    emit(render_result(result.columns, result.rows, fmt))
+
+
+def _timeout_option(f: Any) -> Any:
+    return click.option("--timeout", type=float, default=120.0, show_default=True,
+                        metavar="S", help="Give up after S seconds (0: no limit).")(f)
+
+
+def _result_format(f: Any) -> Any:
+    return click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
+                        show_default=True, help="Output format.")(f)
+
+
+# -- graphflow neo4j ---------------------------------------------------------------------------
+
+
+@click.group("neo4j", epilog=ENV_HELP)
+def neo4j_group() -> None:
+    """Load the audit graph into a Neo4j database, and manage what is loaded."""
+
+
+def _progress() -> tuple[Any, Any]:
+    """A rich progress bar on stderr (silent when stderr is not a terminal)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    console = Console(stderr=True)
+    bar = Progress(TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=console, disable=not console.is_terminal)
+    task = bar.add_task("loading", total=None)
+
+    def update(done: int, total: int, what: str) -> None:
+        bar.update(task, completed=done, total=total, description=what[:40])
+
+    return bar, update
+
+
+@neo4j_group.command("load", epilog=ENV_HELP)
+@pack_option
+@click.option("--with-statuses", is_flag=True,
+              help="Also write hop and route statuses for every profile of the pack.")
+@click.option("--as-of", "as_of", multiple=True, metavar="YYYY-MM-DD",
+              help="Date of the statuses (repeatable; default: today). Needs --with-statuses.")
+@click.option("--max-hops", type=int, default=8, show_default=True,
+              help="Longest route stored with --with-statuses.")
+@click.option("--batch-size", type=int, default=1000, show_default=True,
+              help="Rows per UNWIND statement.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Summary format.")
+def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops: int,
+         batch_size: int, fmt: str) -> None:
+    """Load (or reload) a pack: one atomic transaction that replaces the pack's data.
+
+    Other packs and your own nodes are left alone; loading twice gives the same graph.
+    Example: NEO4J_URI=neo4j://localhost:7687 graphflow neo4j load --data nyc --with-statuses
+    --as-of 2017-03-01
+    """
+    from graphflow.cli.options import parse_as_of
+    from graphflow.packs.loader import load_pack
+    from graphflow.store.connection import session_driver
+    from graphflow.store.load import load_graph
+    from graphflow.store.model import NODE_BY_LABEL
+    from graphflow.store.rows import build_graph
+
+    if as_of and not with_statuses:
+        raise GraphflowError("--as-of needs --with-statuses")
+    if max_hops < 1:
+        raise GraphflowError(f"--max-hops must be at least 1, not {max_hops}")
+    dates = [parse_as_of(d) for d in as_of] or ([parse_as_of(None)] if with_statuses else [])
+    pack = load_pack(data)
+    graph = build_graph(pack, status_dates=dates, max_hops=max_hops)
+    with session_driver() as (driver, settings):
+        bar, update = _progress()
+        if bar.disable:
+            click.echo(f"loading pack {pack.id}: {graph.node_count()} nodes, "
+                       f"{graph.rel_count()} relationships into {settings.where}", err=True)
+        with bar:
+            result = load_graph(driver, settings.database, graph, batch_size=batch_size,
+                                progress=update)
+    expected = graph.counts()
+    off = {k: (v, result.counts.get(k, 0)) for k, v in expected.items()
+           if result.counts.get(k, 0) != v}
+    for name, (want, got) in off.items():
+        _warn(f"{name}: wrote {want}, the database has {got} for pack {pack.id!r}")
+    if fmt == "json":
+        emit(dump_json({"pack": pack.id, "database": settings.database, "uri": settings.uri,
+                        "seconds": round(result.seconds, 3), "rows": result.rows,
+                        "counts": result.counts,
+                        "status_dates": [d.isoformat() for d in dates]}))
+        return
+    nodes = {k: v for k, v in result.counts.items() if k in NODE_BY_LABEL}
+    rels = {k: v for k, v in result.counts.items() if k not in NODE_BY_LABEL}
+    lines = [f"Loaded pack {pack.id} into {settings.where} in {result.seconds:.2f} s "
+             f"({result.rows} rows, one transaction).",
+             "Nodes: " + ", ".join(f"{k} {v}" for k, v in nodes.items() if v),
+             "Relationships: " + ", ".join(f"{k} {v}" for k, v in rels.items() if v)]
+    if dates:
+        lines.append(f"Statuses: {len(pack.profiles)} profile(s) on "
+                     + ", ".join(d.isoformat() for d in dates))
+    emit("\n".join(lines) + "\n")
+
+
+@neo4j_group.command("schema", epilog=ENV_HELP)
+@click.option("--print", "print_only", is_flag=True, help="Print the statements; do not connect.")
+def schema(print_only: bool) -> None:
+    """Apply the constraints and indexes (schema/neo4j/constraints.cypher); idempotent."""
+    from graphflow.store.connection import session_driver
+    from graphflow.store.load import apply_schema, schema_path
+
+    if print_only:
+        emit(schema_path().read_text(encoding="utf-8"))
+        return
+    with session_driver() as (driver, settings):
+        count = apply_schema(driver, settings.database)
+    emit(f"Applied {count} schema statements to {settings.where}.\n")
+
+
+@neo4j_group.command("packs", epilog=ENV_HELP)
+@_result_format
+def packs(fmt: str) -> None:
+    """The packs loaded in the database."""
+    from graphflow.store.connection import session_driver
+    from graphflow.store.load import loaded_packs
+
+    with session_driver() as (driver, settings):
+        rows = loaded_packs(driver, settings.database)
+    emit(render_result(["id", "name", "loaded_at", "status_dates", "model_version"], rows, fmt))
+
+
+@neo4j_group.command("drop", epilog=ENV_HELP)
+@click.option("--pack", "pack_id", required=True, metavar="ID", help="Id of the pack to remove.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def drop(pack_id: str, yes: bool) -> None:
+    """Remove one pack's graphflow nodes (other packs and your own nodes stay)."""
+    from graphflow.store.connection import session_driver
+    from graphflow.store.load import drop_pack
+
+    with session_driver() as (driver, settings):
+        if not yes and not click.confirm(f"Remove pack {pack_id!r} from {settings.where}?",
+                                         err=True):
+            raise click.exceptions.Abort()
+        drop_pack(driver, settings.database, pack_id)
+    emit(f"Removed pack {pack_id} from {settings.where}.\n")
+
+
+# -- graphflow query ---------------------------------------------------------------------------
+
+
+@click.group("query", epilog=ENV_HELP)
+def query_group() -> None:
+    """The canned Cypher query library: list, show (with its Cypher) and run."""
+
+
+@query_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "md"]),
+              default="table", show_default=True, help="Output format.")
+def query_list(fmt: str) -> None:
+    """Every canned query, with its parameters."""
+    from graphflow.report.tables import render_rows
+    from graphflow.store.queries import library
+
+    rows = [{"id": q.id, "title": q.title,
+             "parameters": ", ".join(p.name for p in q.parameters),
+             "requires": ", ".join(q.requires)} for q in library().values()]
+    emit(render_rows(rows, ["id", "title", "parameters", "requires"], fmt, max_width=70))
+
+
+@query_group.command("show")
+@click.argument("name")
+def query_show(name: str) -> None:
+    """A canned query's description, parameters and Cypher."""
+    from graphflow.store.queries import get
+
+    q = get(name)
+    lines = [f"{q.id}: {q.title}", "", q.description, ""]
+    if q.requires:
+        lines += [f"Requires: {', '.join(q.requires)} (graphflow neo4j load --with-statuses)",
+                  ""]
+    lines.append("Parameters:")
+    for p in q.parameters:
+        default = "required" if p.required else f"default {p.default}"
+        lines.append(f"  {p.name} ({p.type}, {default}): {p.description}")
+    lines += ["", "Cypher:", "", q.cypher, "",
+              f"Run: graphflow query run {q.id}"
+              + "".join(f" --param {p.name}=…" for p in q.parameters[:2])]
+    emit("\n".join(lines) + "\n")
+
+
+@query_group.command("run", epilog=ENV_HELP)
+@click.argument("name")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A query parameter (repeatable); see `graphflow query show NAME`.")
+@_result_format
+@_timeout_option
+def query_run(name: str, params: tuple[str, ...], fmt: str, timeout: float) -> None:
+    """Run a canned query (read-only)."""
+    from graphflow.store.connection import session_driver
+    from graphflow.store.queries import bind, check_requirements, get
+
+    q = get(name)
+    values = bind(q, params)
+    with session_driver() as (driver, settings):
+        check_requirements(driver, settings.database, q, values)
+        _run_and_print(driver, settings, q.cypher, values, fmt, timeout)
+
+
+# -- graphflow cypher --------------------------------------------------------------------------
+
+
+@click.command("cypher", epilog=ENV_HELP)
+@click.argument("text", metavar="QUERY")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter, $NAME in the query; VALUE is read as JSON if it parses "
+                   "(3, true, [\"a\"]), else as text. Repeatable.")
+@_result_format
+@_timeout_option
+def cypher(text: str, params: tuple[str, ...], fmt: str, timeout: float) -> None:
+    """Run your own read-only Cypher (QUERY, or - to read it from stdin).
+
+    A query that would write is refused before anything runs; what runs is rolled back.
+    Example: graphflow cypher "MATCH (a:Actor {pack: \\$pack}) RETURN a.id, a.kind"
+    --param pack=nyc
+    """
+    from graphflow.store.connection import session_driver, translate
+    from graphflow.store.readonly import check_read_only, unknown_names
+
+    if text == "-":
+        text = sys.stdin.read()
+    if not text.strip():
+        raise GraphflowError("empty query")
+    check_read_only(text)
+    values = _parse_params(params)
+    with session_driver() as (driver, settings):
+        with translate(settings):
+            problem = unknown_names(driver, settings.database, text)
+        if problem is not None:
+            raise problem
+        _run_and_print(driver, settings, text, values, fmt, timeout)
