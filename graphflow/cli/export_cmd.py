@@ -219,7 +219,11 @@ def json_cmd(data, source, target, profile, sets, as_of, max_hops, routes_mode, 
 @output_option("Folder to write nodes.csv and edges.csv into (created if missing).")
 def csv_cmd(data, source, target, profile, sets, as_of, max_hops, routes_mode, status, backend,
             output):
-    """nodes.csv (one row per actor) and edges.csv (one row per flow) in a folder."""
+    """nodes.csv (one row per actor) and edges.csv (one row per flow) in a folder.
+
+    For `neo4j-admin database import` files (the graph exactly as `graphflow neo4j load`
+    writes it), use `graphflow export neo4j-csv -o FOLDER`.
+    """
     from graphflow.export.formats import csv_files, write_folder
 
     sel = _selection(resolve(data, source, target, profile, sets, as_of, max_hops,
@@ -230,7 +234,8 @@ def csv_cmd(data, source, target, profile, sets, as_of, max_hops, routes_mode, s
 
 
 # --- Neo4j exports -----------------------------------------------------------------------------
-# `export cypher` and `export neo4j-csv` are added here by the Neo4j work: define them with
-# `@export.command("cypher")` / `@export.command("neo4j-csv")`, reuse `selection_options`,
-# `output_option`, `resolve` and `_selection` (a graphflow.export.formats.Selection), and write
-# through graphflow.export.formats.write_bytes / write_folder (atomic, '-' = stdout).
+# The same graph `graphflow neo4j load` writes, as a Cypher script or neo4j-admin CSV files.
+from graphflow.cli.export_neo4j import cypher, neo4j_csv  # noqa: E402
+
+export.add_command(cypher, "cypher")
+export.add_command(neo4j_csv, "neo4j-csv")

@@ -1,0 +1,257 @@
+"""Neo4j store benchmarks: load time against a naive loader, route queries against the
+embedded engine, all in the same run and on the same server.
+
+    python -m benchmarks.neo4j_bench                          # NYC + a 2200-county pack
+    python -m benchmarks.neo4j_bench --counties 0             # NYC only
+    python -m benchmarks.neo4j_bench --pack /tmp/national --naive-rows 20000 --heap 4g
+    NEO4J_URI=… NEO4J_PASSWORD=… python -m benchmarks.neo4j_bench --server env
+
+The server is ArcadeDB from arcadedb-embedded (started here, stopped at the end) unless
+``--server env`` (the NEO4J_* variables; the benchmark writes packs ``<id>`` and
+``<id>-naive`` there). Cases, one JSON line each, then a Markdown table:
+
+- ``rows``: building the rows of the graph model from the loaded pack.
+- ``schema``, ``load``: ``graphflow neo4j load``'s path: the schema, then one transaction of
+  batched ``UNWIND`` statements (the first load: a cold server); ``reload``: the same again
+  over the loaded pack (delete + write, warm).
+- ``naive``: the same statements, one row per transaction. On big packs it runs on a sample
+  (the first rows of every node batch, then relationships between sampled nodes, up to
+  ``--naive-rows`` in all) and the full time is projected from its node and relationship
+  rates (``projected: true``).
+- ``routes``: ``run_query`` (routes + statuses, sorted) on the store engine and on the
+  embedded engine: the median of ``--repeat`` runs, and the embedded engine's first run with
+  its construction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from graphflow.store.rows import GraphData, NodeBatch, RelBatch
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    began = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - began
+
+
+def renamed(graph: GraphData, pack: str) -> GraphData:
+    """The same rows under another pack id (so the naive copy lives beside the other)."""
+    def fix(key: dict[str, Any]) -> dict[str, Any]:
+        return {k: (pack if k == "pack" else v) for k, v in key.items()}
+
+    nodes = [NodeBatch(b.spec, b.labels, [{"k": fix(r["k"]), "p": r["p"]} for r in b.rows])
+             for b in graph.nodes]
+    rels = [RelBatch(b.spec, [{"s": fix(r["s"]), "t": fix(r["t"]), "k": fix(r["k"]),
+                               "p": r["p"]} for r in b.rows]) for b in graph.rels]
+    return GraphData(pack, nodes, rels)
+
+
+def sample(graph: GraphData, budget: int) -> GraphData:
+    """At most about ``budget`` rows: the same share of every node batch, then relationships
+    whose two ends were sampled (the same share of every relationship batch at most)."""
+    total = graph.node_count() + graph.rel_count()
+    if budget >= total:
+        return graph
+    share = budget / total
+    nodes = [NodeBatch(b.spec, b.labels, b.rows[: max(1, int(len(b.rows) * share))])
+             for b in graph.nodes]
+    keep = {(b.spec.label, tuple(r["k"].values())) for b in nodes for r in b.rows}
+    rels = []
+    for b in graph.rels:
+        rows = [r for r in b.rows if (b.spec.start, tuple(r["s"].values())) in keep
+                and (b.spec.end, tuple(r["t"].values())) in keep]
+        rels.append(RelBatch(b.spec, rows[: max(1, int(len(b.rows) * share))]))
+    return GraphData(graph.pack, nodes, rels)
+
+
+def naive_load(driver: Any, database: str, graph: GraphData) -> dict[str, float]:
+    """One transaction per row, with the batched loader's statements; seconds per phase."""
+    from graphflow.store.load import delete_statements, node_statement, rel_statement
+
+    def one(session: Any, text: str, **params: Any) -> None:
+        session.execute_write(lambda tx: tx.run(text, **params).consume())
+
+    out = {}
+    with driver.session(database=database) as session:
+        began = time.perf_counter()
+        for statement in delete_statements():
+            one(session, statement, pack=graph.pack)
+        for batch in graph.nodes:
+            text = node_statement(batch)
+            for row in batch.rows:
+                one(session, text, rows=[row])
+        out["nodes"] = time.perf_counter() - began
+        began = time.perf_counter()
+        for rb in graph.rels:
+            text = rel_statement(rb.spec)
+            for row in rb.rows:
+                one(session, text, rows=[row])
+        out["rels"] = time.perf_counter() - began
+    return out
+
+
+def bench_pack(driver: Any, settings: Any, pack_ref: str, args: argparse.Namespace,
+               emit: Callable[[dict[str, Any]], None]) -> None:
+    from graphflow.audit import make_query, run_query
+    from graphflow.engines.embedded import EmbeddedEngine
+    from graphflow.packs.loader import load_pack
+    from graphflow.store.engine import Neo4jEngine
+    from graphflow.store.load import apply_schema, replace_pack
+    from graphflow.store.rows import build_graph
+
+    pack, took = _timed(lambda: load_pack(pack_ref))
+    info = {"pack": pack.id, "actors": len(pack.actors), "flows": len(pack.flows)}
+    emit({"case": "pack", **info, "seconds": took})
+    graph, took = _timed(lambda: build_graph(pack))
+    rows = graph.node_count() + graph.rel_count()
+    info.update(nodes=graph.node_count(), relationships=graph.rel_count(), rows=rows)
+    emit({"case": "rows", **info, "seconds": took})
+    db = settings.database
+    _, took = _timed(lambda: apply_schema(driver, db))
+    emit({"case": "schema", **info, "seconds": took})
+    _, took = _timed(lambda: replace_pack(driver, db, graph, batch_size=args.batch_size))
+    emit({"case": "load", **info, "seconds": took, "rows_per_s": rows / took})
+    _, reload_s = _timed(lambda: replace_pack(driver, db, graph, batch_size=args.batch_size))
+    emit({"case": "reload", **info, "seconds": reload_s, "rows_per_s": rows / reload_s})
+
+    part = sample(renamed(graph, pack.id + "-naive"), args.naive_rows)
+    phases = naive_load(driver, db, part)
+    n_nodes, n_rels = part.node_count(), part.rel_count()
+    projected = part is not graph and (n_nodes + n_rels) < rows
+    seconds = (graph.node_count() * phases["nodes"] / max(n_nodes, 1)
+               + graph.rel_count() * phases["rels"] / max(n_rels, 1)) if projected \
+        else phases["nodes"] + phases["rels"]
+    emit({"case": "naive", **info, "seconds": seconds, "projected": projected,
+          "measured_rows": n_nodes + n_rels, "measured_seconds": sum(phases.values()),
+          "rows_per_s": (n_nodes + n_rels) / sum(phases.values()),
+          "vs_reload": seconds / reload_s})
+    from graphflow.store.load import drop_pack
+
+    drop_pack(driver, db, part.pack)
+
+    store = Neo4jEngine(driver, settings, pack)
+    for source, hops, repeat in _route_cases(pack, args):
+        query = make_query(pack, source=source, target=pack.default_target,
+                           profile=args.profile if args.profile in pack.profiles else None,
+                           as_of=dt.date.fromisoformat(args.as_of), max_hops=hops)
+        first, first_s = _timed(lambda q=query: run_query(pack, EmbeddedEngine(pack), q))
+        embedded = EmbeddedEngine(pack)
+        emb = [_timed(lambda q=query, e=embedded: run_query(pack, e, q))[1]
+               for _ in range(repeat)]
+        ours = []
+        for _ in range(repeat):
+            report, took = _timed(lambda q=query: run_query(pack, store, q))
+            ours.append(took)
+        assert [r.id for r in report.routes] == [r.id for r in first.routes]
+        emit({"case": "routes", **info, "source": source, "max_hops": hops,
+              "routes": len(report.routes), "store_s": statistics.median(ours),
+              "embedded_s": statistics.median(emb), "embedded_first_s": first_s,
+              "ratio": statistics.median(ours) / max(statistics.median(emb), 1e-9)})
+
+
+def _route_cases(pack: Any, args: argparse.Namespace) -> list[tuple[str, int, int]]:
+    source = pack.default_trigger
+    if pack.id == "nyc":
+        return [(source, 8, args.repeat)]
+    return [(source, 6, args.repeat), (source, 8, 1)]
+
+
+def _table(lines: list[dict[str, Any]]) -> str:
+    out = ["| pack | flows | rows | load (1 tx) | reload (1 tx) | naive (1 tx per row) | "
+           "naive / load | naive / reload |",
+           "|---|---|---|---|---|---|---|---|"]
+    by = {}
+    for line in lines:
+        by.setdefault(line["pack"], {})[line["case"]] = line
+    for pack, cases in by.items():
+        naive = cases["naive"]
+        mark = " (projected)" if naive["projected"] else ""
+        out.append(f"| {pack} | {cases['load']['flows']:,} | {cases['load']['rows']:,} | "
+                   f"{cases['load']['seconds']:.2f} s | {cases['reload']['seconds']:.2f} s | "
+                   f"{naive['seconds']:.1f} s{mark} | "
+                   f"{naive['seconds'] / cases['load']['seconds']:.1f}x | "
+                   f"{naive['vs_reload']:.1f}x |")
+    out += ["", "| pack | query | routes | store | embedded | embedded (first run) |",
+            "|---|---|---|---|---|---|"]
+    for line in lines:
+        if line["case"] == "routes":
+            out.append(f"| {line['pack']} | {line['source']}, {line['max_hops']} hops | "
+                       f"{line['routes']:,} | {line['store_s']:.3f} s | "
+                       f"{line['embedded_s']:.4f} s | {line['embedded_first_s']:.3f} s |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.neo4j_bench", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--server", choices=["arcadedb", "env"], default="arcadedb")
+    ap.add_argument("--heap", default="4g", help="ArcadeDB heap (-Xmx)")
+    ap.add_argument("--counties", type=int, default=2200,
+                    help="generate a synthetic pack (benchmarks.generate); 0: none")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--pack", action="append", default=[],
+                    help="a pack to measure (repeatable; default: nyc + the generated one)")
+    ap.add_argument("--naive-rows", type=int, default=20000,
+                    help="rows the naive loader writes before projecting")
+    ap.add_argument("--batch-size", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--profile", default="fare-evasion")
+    ap.add_argument("--as-of", default="2018-06-01")
+    ap.add_argument("-o", "--output", type=Path, help="also write the JSON lines here")
+    args = ap.parse_args(argv)
+
+    from graphflow.store.connection import Settings, connect
+
+    packs = list(args.pack) or ["nyc"]
+    tmp = None
+    if not args.pack and args.counties > 0:
+        from benchmarks.generate import Shape, write_pack
+
+        tmp = tempfile.TemporaryDirectory(prefix="graphflow-bench-")
+        write_pack(Path(tmp.name), Shape(counties=args.counties), args.seed)
+        packs.append(tmp.name)
+    server = None
+    if args.server == "env":
+        settings = Settings.from_env()
+    else:
+        from graphflow.testing.arcadedb import ArcadeDBServer
+
+        server = ArcadeDBServer(database="bench", heap=args.heap).start(timeout=120)
+        settings = Settings(server.bolt_uri, server.user, server.database, server.password)
+    lines: list[dict[str, Any]] = []
+
+    def emit(line: dict[str, Any]) -> None:
+        line = {k: round(v, 4) if isinstance(v, float) else v for k, v in line.items()}
+        lines.append(line)
+        print(json.dumps(line), flush=True)
+
+    try:
+        driver = connect(settings, max_transaction_retry_time=30.0)
+        with driver:
+            agent = driver.get_server_info().agent
+            print(json.dumps({"server": agent, "uri": settings.uri}), flush=True)
+            for ref in packs:
+                bench_pack(driver, settings, ref, args, emit)
+    finally:
+        if server is not None:
+            server.stop()
+        if tmp is not None:
+            tmp.cleanup()
+    table = _table(lines)
+    print("\n" + table)
+    if args.output:
+        args.output.write_text("".join(json.dumps(x) + "\n" for x in lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,249 @@
+"""`graphflow cypher` on a real Bolt server: read-only in two layers (a server that accepts
+writes in read sessions must still not be written to), one-line errors, timeouts, formats."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+
+from graphflow.errors import GraphflowError
+from graphflow.store.connection import translate
+from graphflow.store.load import load_graph
+from graphflow.store.readonly import _notes, run_read
+from graphflow.store.rows import build_graph
+from tests import neo4j_server
+
+pytestmark = pytest.mark.neo4j
+
+SLOW = ("UNWIND range(1, 6000) AS a UNWIND range(1, 6000) AS b "
+        "WITH a, b WHERE (a * b) % 7 = 3 RETURN count(*) AS c")
+
+
+@pytest.fixture(scope="module")
+def db(request, nyc):
+    db = neo4j_server.database(request, "cypher")
+    load_graph(db.driver, db.name, build_graph(nyc))
+    return db
+
+
+@pytest.fixture()
+def cli(db, run_cli, monkeypatch):
+    neo4j_server.use_env(monkeypatch, db)
+    return run_cli
+
+
+def _state(db, labels: bool = True) -> tuple:
+    """Everything a write could change: counts, labels, constraints and indexes."""
+    names = (sorted(r["label"] for r in db.rows("CALL db.labels() YIELD label RETURN label"))
+             if labels else [])
+    return (db.totals(), names,
+            sorted(r["name"] for r in db.rows("SHOW CONSTRAINTS YIELD name RETURN name")),
+            sorted(r["name"] for r in db.rows("SHOW INDEXES YIELD name RETURN name")))
+
+
+WRITES = [
+    "CREATE (:X {id: 1})",
+    "MATCH (n) WITH n CALL { CREATE (:X) } RETURN 1",
+    "MATCH (n:Actor) SET n.hacked = true RETURN count(n)",
+    "MATCH (n:Actor {id: 'ice'}) DETACH DELETE n",
+    "MERGE (n:Actor {pack: 'nyc', id: 'new'}) RETURN n",
+    "MATCH (n:Actor) REMOVE n.name RETURN count(n)",
+    "CREATE INDEX evil IF NOT EXISTS FOR (n:Actor) ON (n.level)",
+    "DROP CONSTRAINT graphflow_actor_key IF EXISTS",
+    "EXPLAIN CREATE INDEX evil2 IF NOT EXISTS FOR (n:Actor) ON (n.kind)",
+    "UNWIND [1, 2] AS i FOREACH (x IN [i] | CREATE (:X))",
+    "LOAD CSV FROM 'file:///etc/passwd' AS line RETURN line",
+    "UNWIND range(1, 3) AS i CALL { WITH i CREATE (:X {i: i}) } IN TRANSACTIONS RETURN i",
+    "CALL db.createLabel('Evil')",
+    "match (n) /* sneaky */ create (:X)",
+    "RETURN 'a\\'b' AS x CREATE (:X)",
+]
+
+
+@pytest.mark.parametrize("text", WRITES)
+def test_writes_are_refused_before_anything_runs(db, cli, text: str) -> None:
+    before = _state(db)
+    code, out, err = cli("cypher", text)
+    assert code == 1 and out == ""
+    assert err.startswith("graphflow: error: refused: this query would write (")
+    assert err.count("\n") == 1
+    assert _state(db) == before
+
+
+@pytest.mark.parametrize("text", [
+    "CREATE (:X {id: 1})",
+    "MATCH (n:Actor {pack: 'nyc', id: 'ice'}) SET n.hacked = true RETURN n.id",
+    "MATCH (n:Nobody) SET n.x = 1",
+    "MATCH (n:Actor {pack: 'nyc', id: 'ice'}) DETACH DELETE n",
+])
+def test_second_layer_rolls_back_and_refuses(db, text: str) -> None:
+    """The lexical check switched off: the READ transaction is rolled back and the answer
+    refused, even on a server that lets the write happen in a read session. (A rolled-back
+    CREATE may leave an empty label behind on ArcadeDB, as a label token on Neo4j: schema
+    is not transactional there, one more reason for the first layer.)"""
+    before = _state(db, labels=False)
+    with pytest.raises(GraphflowError, match="refused"), translate(db.settings):
+        run_read(db.driver, db.name, text, check=False)
+    assert _state(db, labels=False) == before
+    assert db.value("MATCH (n:Actor {pack: 'nyc', id: 'ice'}) RETURN n.hacked") is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("MATCH (a:Actor {pack: 'nyc'}) WHERE a.name CONTAINS 'CREATE' OR a.id = 'ice' "
+     "RETURN a.id AS id", [{"id": "ice"}]),
+    ("RETURN 'MERGE (n) SET n.x = 1 // DELETE' AS text", [
+        {"text": "MERGE (n) SET n.x = 1 // DELETE"}]),
+    ("MATCH (a:Actor {pack: 'nyc', id: 'ice'}) // DROP everything\nRETURN a.kind AS kind",
+     [{"kind": "agency"}]),
+])
+def test_reads_that_mention_write_words_run(cli, text: str, expected) -> None:
+    code, out, err = cli("cypher", text, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out) == expected
+
+
+def test_params_formats_and_graph_values(cli, nyc) -> None:
+    query = ("MATCH p = (a:Actor {pack: $pack, id: $id})-[r:FLOWS_TO]->(b:Actor) "
+             "WHERE r.id = $flow RETURN a, r, p, b.id AS target")
+    flow = nyc.flows["fbi-prints-to-dhs"]
+    params = ["--param", "pack=nyc", "--param", f"id={flow.source}",
+              "--param", "flow=fbi-prints-to-dhs"]
+    code, out, err = cli("cypher", query, *params, "--format", "json")
+    assert code == 0, err
+    row = json.loads(out)[0]
+    assert "Actor" in row["a"]["labels"] and row["a"]["properties"]["id"] == flow.source
+    assert row["r"]["type"] == "FLOWS_TO" and row["r"]["properties"]["data"] == list(flow.data)
+    assert len(row["p"]["nodes"]) == 2 and row["target"] == flow.target
+    code, out, _ = cli("cypher", query, *params, "--format", "csv")
+    assert code == 0 and out.splitlines()[0] == "a,r,p,target"
+    code, out, _ = cli("cypher", "MATCH (a:Actor {pack: 'nyc'}) RETURN a.id AS id, "
+                       "a.aliases AS aliases ORDER BY id LIMIT 3")
+    assert code == 0 and out.splitlines()[0].startswith("ID") and "(3 rows)" in out
+    code, out, _ = cli("cypher", "MATCH (a:Actor {pack: $p}) RETURN count(a) AS n",
+                       "--param", "p=nyc", "--format", "json")
+    assert json.loads(out) == [{"n": len(nyc.actors)}]
+    code, out, _ = cli("cypher", "RETURN $xs AS xs, $n + 1 AS m", "--param", 'xs=["a","b"]',
+                       "--param", "n=41", "--format", "json")
+    assert json.loads(out) == [{"xs": ["a", "b"], "m": 42}]
+
+
+def test_query_from_stdin(cli, monkeypatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("RETURN 1 AS one"))
+    code, out, err = cli("cypher", "-", "--format", "json")
+    assert code == 0 and json.loads(out) == [{"one": 1}], err
+
+
+def _one_line_error(cli, *args: str) -> str:
+    code, out, err = cli(*args)
+    assert code == 1 and out == "", err
+    assert err.startswith("graphflow: error: ") and err.count("\n") == 1, err
+    return err
+
+
+def test_syntax_error(cli) -> None:
+    err = _one_line_error(cli, "cypher", "MATCH (n RETURN n")
+    assert "Cypher syntax error" in err
+
+
+def test_unknown_label_and_relationship_type(cli) -> None:
+    err = _one_line_error(cli, "cypher", "MATCH (n:Agnecy) RETURN n")
+    assert "unknown label :Agnecy" in err and "did you mean 'Agency'" in err
+    err = _one_line_error(cli, "cypher", "MATCH (:Actor)-[r:FLOWS_TOO]->() RETURN r")
+    assert "unknown relationship type :FLOWS_TOO" in err and "'FLOWS_TO'" in err
+
+
+def test_unknown_database(db, run_cli, monkeypatch) -> None:
+    neo4j_server.use_env(monkeypatch, db, NEO4J_DATABASE="nosuchdb")
+    err = _one_line_error(run_cli, "cypher", "RETURN 1")
+    assert "database 'nosuchdb' does not exist" in err and "NEO4J_DATABASE" in err
+
+
+def test_server_down(db, run_cli, monkeypatch) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    neo4j_server.use_env(monkeypatch, db, NEO4J_URI=f"bolt://127.0.0.1:{port}")
+    began = time.perf_counter()
+    err = _one_line_error(run_cli, "cypher", "RETURN 1")
+    assert "cannot reach the Neo4j server" in err and f"127.0.0.1:{port}" in err
+    assert time.perf_counter() - began < 10
+    err = _one_line_error(run_cli, "query", "run", "rule-flows")
+    assert "cannot reach the Neo4j server" in err
+
+
+def test_wrong_credentials(db, run_cli, monkeypatch) -> None:
+    neo4j_server.use_env(monkeypatch, db, NEO4J_PASSWORD="wrong-password-123")
+    err = _one_line_error(run_cli, "cypher", "RETURN 1")
+    assert "authentication failed" in err and "wrong-password-123" not in err
+    err = _one_line_error(run_cli, "neo4j", "load", "--data", "nyc")
+    assert "authentication failed" in err
+
+
+def test_missing_password_without_a_terminal(db, run_cli, monkeypatch) -> None:
+    neo4j_server.use_env(monkeypatch, db)
+    monkeypatch.delenv("NEO4J_PASSWORD")
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
+    err = _one_line_error(run_cli, "cypher", "RETURN 1")
+    assert "NEO4J_PASSWORD is not set" in err
+
+
+def test_notifications_are_formatted() -> None:
+    class Status:
+        is_notification = True
+        raw_severity = "WARNING"
+        status_description = "warn: cartesian product"
+        gql_status = "03N90"
+
+    class Summary:
+        gql_status_objects = [Status()]
+
+    assert _notes(Summary()) == ["WARNING: warn: cartesian product [03N90]"]
+
+
+# -- timeouts: a server of their own, so that a runaway query slows nothing else --------------
+
+
+@pytest.fixture(scope="module")
+def slow(request, db):
+    """A server that stops commands after 3 s (ArcadeDB ignores per-query timeouts)."""
+    if not db.target.is_arcadedb:
+        yield db, None
+        return
+    from graphflow.testing.arcadedb import ArcadeDBServer
+
+    server = ArcadeDBServer(database="slow", heap="512m",
+                            properties={"arcadedb.command.timeout": 3000}).start()
+    target = neo4j_server.Target("arcadedb", server.bolt_uri, server.user, server.password,
+                                 server.database, server)
+    with target.driver() as drv:
+        try:
+            yield neo4j_server.Database(target, server.database, drv), server
+        finally:
+            server.stop()
+
+
+def test_server_side_timeout(slow, run_cli, monkeypatch) -> None:
+    sdb, server = slow
+    if server is None:
+        pytest.skip("needs ArcadeDB's server-wide command timeout")
+    neo4j_server.use_env(monkeypatch, sdb)
+    err = _one_line_error(run_cli, "cypher", SLOW, "--timeout", "0")
+    assert "timed out on the server" in err
+    code, out, _ = run_cli("cypher", "RETURN 1 AS one", "--format", "json")
+    assert code == 0 and json.loads(out) == [{"one": 1}]
+
+
+def test_client_side_timeout(slow, run_cli, monkeypatch) -> None:
+    sdb, _ = slow
+    neo4j_server.use_env(monkeypatch, sdb)
+    began = time.perf_counter()
+    err = _one_line_error(run_cli, "cypher", SLOW, "--timeout", "1")
+    # ArcadeDB ignores transaction timeouts: the client gives up; Neo4j may answer first
+    assert "timed out after 1 s" in err or (
+        not sdb.target.is_arcadedb and "timed out on the server" in err)
+    assert time.perf_counter() - began < 3.5

@@ -1,0 +1,363 @@
+"""The Neo4j store without a server: the model, the rows, the read-only check, the canned
+query library, the exports' text, settings and error messages."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from graphflow.errors import GraphflowError
+from graphflow.packs.loader import load_pack
+from graphflow.store import model, queries, readonly, script
+from graphflow.store.connection import Settings, describe_error
+from graphflow.store.load import delete_statements, node_statement, rel_statement, split_script
+from graphflow.store.rows import build_graph
+from tests.conftest import MINI, ROOT, SEED_DAY, TODAY
+
+# -- the model is written once, and the files generated from it are current -------------------
+
+
+def test_constraints_file_is_generated_from_the_model() -> None:
+    path = ROOT / "schema" / "neo4j" / "constraints.cypher"
+    assert path.read_text() == model.constraints_cypher(), \
+        "run: python -m graphflow.store.model"
+    statements = split_script(path.read_text())
+    assert len(statements) == len(model.NODES) + sum(len(n.indexes) for n in model.NODES) + 1
+    assert all("IF NOT EXISTS" in s for s in statements)
+
+
+def test_docs_tables_are_generated_from_the_model() -> None:
+    doc = (ROOT / "docs" / "neo4j.md").read_text()
+    assert model.replace_generated(doc) == doc, "run: python -m graphflow.store.model"
+    for spec in model.NODES:
+        assert f"#### `(:{spec.label})`" in doc
+    for rel in model.RELS:
+        assert f"#### `(:{rel.start})-[:{rel.type}]->(:{rel.end})`" in doc
+
+
+def test_only_whitelisted_labels_reach_cypher_text() -> None:
+    assert model.label_ok("Actor") and model.label_ok("Agency")
+    for bad in ("Actor) DETACH DELETE (n", "Note", "actor", "Actor:Agency"):
+        assert not model.label_ok(bad)
+    assert model.reltype_ok("FLOWS_TO") and not model.reltype_ok("FLOWS_TO]->()")
+    from graphflow.store.load import _labels
+
+    with pytest.raises(ValueError):
+        _labels(["Actor", "Nope"])
+
+
+# -- rows ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def nyc_graph(nyc):
+    return build_graph(nyc, status_dates=[SEED_DAY, TODAY], loaded_at="2026-01-01T00:00:00")
+
+
+def _values(graph):
+    for batch in [*graph.nodes, *graph.rels]:
+        for row in batch.rows:
+            yield from row["k"].items()
+            yield from row["p"].items()
+
+
+def test_rows_hold_only_portable_values(nyc_graph) -> None:
+    for key, value in _values(nyc_graph):
+        assert value is not None and value != "" and value != [], key
+        if isinstance(value, list):
+            assert all(isinstance(v, str) for v in value), (key, value)
+        else:
+            assert isinstance(value, str | int | float | bool), (key, value)
+
+
+def test_rows_follow_the_model(nyc, nyc_graph) -> None:
+    for nb in nyc_graph.nodes:
+        names = {p.name for p in nb.spec.props}
+        for row in nb.rows:
+            assert set(row["k"]) == set(nb.spec.key)
+            assert set(row["p"]) <= names, set(row["p"]) - names
+    for rb in nyc_graph.rels:
+        names = {p.name for p in rb.spec.props}
+        for row in rb.rows:
+            assert set(row["k"]) == set(rb.spec.key) and set(row["p"]) <= names
+    counts = nyc_graph.counts()
+    assert counts["Actor"] == len(nyc.actors) and counts["Flow"] == len(nyc.flows)
+    assert counts["FLOWS_TO"] == len(nyc.flows) == counts["SENDS"] == counts["DELIVERS_TO"]
+    assert counts["GOVERNS"] == sum(len(r.effects) for r in nyc.rules.values())
+    kinds = {nb.labels for nb in nyc_graph.nodes if nb.spec.label == "Actor"}
+    assert ("Actor", "Event") in kinds and ("Actor", "Agency") in kinds
+
+
+def test_rows_are_deterministic(nyc) -> None:
+    a = build_graph(nyc, loaded_at="x")
+    b = build_graph(nyc, loaded_at="x")
+    assert [(n.labels, n.rows) for n in a.nodes] == [(n.labels, n.rows) for n in b.nodes]
+    assert [r.rows for r in a.rels] == [r.rows for r in b.rels]
+
+
+def test_statuses_come_from_the_domain_core(nyc, nyc_graph) -> None:
+    from graphflow.audit import make_query, run_query
+    from graphflow.engines.embedded import EmbeddedEngine
+
+    routes = next(nb for nb in nyc_graph.nodes if nb.spec.label == "Route").rows
+    query = make_query(nyc, source="nypd-arrest", target="ice", profile="fare-evasion",
+                       as_of=SEED_DAY)
+    report = run_query(nyc, EmbeddedEngine(nyc), query)
+    stored = {r["k"]["id"]: r["p"]["status"] for r in routes
+              if r["k"]["profile"] == "fare-evasion" and r["k"]["as_of"] == "2017-03-01"
+              and r["p"]["source"] == "nypd-arrest"}
+    assert stored == {r.id: r.status.value for r in report.routes}
+
+
+def test_statements_use_parameters_and_model_labels() -> None:
+    graph = build_graph(load_pack(str(MINI)))
+    actor = next(nb for nb in graph.nodes if nb.spec.label == "Actor")
+    assert node_statement(actor).startswith("UNWIND $rows AS row CREATE (n:Actor:")
+    flows_to = next(rb for rb in graph.rels if rb.spec.type == "FLOWS_TO")
+    text = rel_statement(flows_to.spec)
+    assert "MERGE (a)-[r:FLOWS_TO {pack: row.k.pack, id: row.k.id}]->(b)" in text
+    assert all("$pack" in s and "DETACH DELETE" in s for s in delete_statements())
+
+
+# -- the read-only check ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("CREATE (n:X)", "CREATE"),
+    ("match (n) set n.x = 1", "SET"),
+    ("MATCH (n) WITH n CALL { CREATE (:X) } RETURN 1", "CREATE"),
+    ("MATCH (n) DETACH DELETE n", "DETACH"),
+    ("MATCH (n) REMOVE n:Actor", "REMOVE"),
+    ("MERGE (n:X {id: 1})", "MERGE"),
+    ("DROP CONSTRAINT graphflow_actor_key", "DROP"),
+    ("CREATE INDEX x FOR (n:X) ON (n.y)", "CREATE"),
+    ("LOAD CSV FROM 'file:///etc/passwd' AS l RETURN l", "LOAD CSV"),
+    ("UNWIND [1] AS i FOREACH (x IN [1] | MERGE (:X))", "FOREACH"),
+    ("MATCH (n) CALL { WITH n RETURN n AS m } IN TRANSACTIONS RETURN m", "IN TRANSACTIONS"),
+    ("CALL db.createLabel('X')", "CALL db.createLabel"),
+    ("CALL apoc.periodic.iterate('MATCH (n) RETURN n', 'DELETE n', {})", "CALL apoc"),
+    ("RETURN apoc.cypher.runFirstColumnSingle('CREATE (n) RETURN n', {})", "apoc.cypher"),
+    ("CALL `db`.`createLabel`('X')", "CALL"),
+    ("MATCH (n) RETURN n /* harmless */ ; CREATE (:X)", "CREATE"),
+    ("RETURN 'it\\'s' AS a, 1 AS b CREATE (:X)", "CREATE"),
+    ("STOP DATABASE neo4j", "administration"),
+    ("ALTER USER neo4j SET PASSWORD 'x'", "ALTER"),
+])
+def test_writing_queries_are_refused(text: str, word: str) -> None:
+    reason = readonly.write_reason(text)
+    assert reason and word.split()[0] in reason, (text, reason)
+    with pytest.raises(GraphflowError, match=r"^refused: this query would write \("):
+        readonly.check_read_only(text)
+
+
+@pytest.mark.parametrize("text", [
+    "MATCH (n:Actor) WHERE n.name CONTAINS 'CREATE' RETURN n.id",
+    'RETURN "MERGE; DELETE \\" SET" AS s',
+    "MATCH (n) // DELETE everything\nRETURN count(n)",
+    "MATCH (n) /* DROP */ RETURN count(n)",
+    "MATCH (n:`CREATE`) RETURN n",
+    "MATCH (n) RETURN n.set, n.offset, n.created_at",
+    "MATCH (n) RETURN {set: 1, delete: 2} AS m",
+    "CALL db.labels() YIELD label RETURN label",
+    "CALL db.schema.visualization()",
+    "MATCH (a) CALL { WITH a RETURN a.id AS x } RETURN x",
+    "MATCH (a) CALL (a) { RETURN a.id AS x } RETURN x",
+    "SHOW INDEXES",
+    "MATCH (start:Actor)-[:FLOWS_TO]->(stop) RETURN start, stop",
+])
+def test_reading_queries_pass(text: str) -> None:
+    assert readonly.write_reason(text) is None, text
+
+
+def test_strip_literals_and_labels() -> None:
+    bare = readonly.strip_literals("RETURN 'a\\'CREATE' + \"x\" // c\n, `we`ird` /* x */")
+    assert "CREATE" not in bare and "we" not in bare and "/*" not in bare
+    labels, types = readonly.used_labels(
+        "MATCH (a:Actor:Agnecy)-[r:FLOWS_TO|PART_OFF*1..3]->(:Event), (x {id: 'y:Z'}) "
+        "WHERE a.name = 'q' RETURN count(x)")
+    assert labels == ["Actor", "Agnecy", "Event"]
+    assert types == ["FLOWS_TO", "PART_OFF"]
+
+
+# -- canned queries ------------------------------------------------------------------------------
+
+
+def test_library_has_the_required_queries() -> None:
+    lib = queries.library()
+    for qid in ("routes-between", "routes-untouched-by-sanctuary", "rule-flows", "flow-sources",
+                "data-reach", "status-differences"):
+        assert qid in lib
+    for q in lib.values():
+        assert q.title and q.description and q.cypher
+        assert readonly.write_reason(q.cypher) is None, q.id
+        assert q.param("pack") is not None, q.id
+    assert lib["status-differences"].requires == ("statuses",)
+
+
+def test_parameters_are_typed_from_the_file() -> None:
+    q = queries.get("routes-between")
+    values = queries.bind(q, ["max_hops=5", "source=nypd-summons"])
+    assert values == {"pack": "nyc", "source": "nypd-summons", "target": "ice", "max_hops": 5}
+    with pytest.raises(GraphflowError, match="is not an integer"):
+        queries.bind(q, ["max_hops=many"])
+    with pytest.raises(GraphflowError, match="has no parameter 'max_hop'.*did you mean"):
+        queries.bind(q, ["max_hop=5"])
+    with pytest.raises(GraphflowError, match="no canned query 'routes-betwen'.*did you mean"):
+        queries.get("routes-betwen")
+    assert queries.bind(queries.get("status-differences"), {"as_of": "2017-03-01"})[
+        "as_of"] == "2017-03-01"
+    with pytest.raises(GraphflowError, match="not a date"):
+        queries.bind(queries.get("status-differences"), {"as_of": "March"})
+
+
+def test_malformed_query_files_are_reported() -> None:
+    with pytest.raises(GraphflowError, match="must be kebab-case and match the file name"):
+        queries._parse("x.yaml", "id: y\ntitle: t\ndescription: d\ncypher: RETURN 1\n")
+    with pytest.raises(GraphflowError, match="not used in the Cypher"):
+        queries._parse("x.yaml", "id: x\ntitle: t\ndescription: d\ncypher: RETURN 1\n"
+                       "parameters: [{name: a, type: string, default: b}]\n")
+
+
+# -- the exports' text ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    ("it's \"q\"\n\\", '"it\'s \\"q\\"\\n\\\\"'),
+    (["a", "b"], '["a", "b"]'),
+    ({"k": 1, "a b": True}, "{k: 1, `a b`: true}"),
+    (0.5, "0.5"),
+    (None, "null"),
+])
+def test_cypher_literals(value, text) -> None:
+    assert script.literal(value) == text
+
+
+def test_script_is_one_statement_per_line(nyc_graph) -> None:
+    lines = list(script.cypher_script(nyc_graph))
+    assert ":begin" in lines and lines[-1] == ":commit"
+    statements = [line for line in lines if not line.startswith(("//", ":"))]
+    assert all(s.endswith(";") for s in statements)
+    assert statements[0].startswith("CREATE CONSTRAINT")
+    assert not any("$" in s.split(" AS row ")[0] for s in statements if "UNWIND" in s)
+    assert split_script("\n".join(lines)) == [s[:-1] for s in statements]
+
+
+def test_csv_files_are_consistent(nyc_graph, tmp_path: Path) -> None:
+    files, command = script.write_csv(nyc_graph, tmp_path)
+    assert "neo4j-admin database import full" in command and "--array-delimiter='|'" in command
+    ids: set[str] = set()
+    node_rows = rel_rows = 0
+    for path in files:
+        with path.open(newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            rows = list(reader)
+        assert all(len(r) == len(header) for r in rows), path
+        if path.name.startswith("nodes-"):
+            assert header[:2] == [":ID", ":LABEL"]
+            new = {r[0] for r in rows}
+            assert len(new) == len(rows) and not ids & new
+            ids |= new
+            node_rows += len(rows)
+    for path in files:
+        if path.name.startswith("relationships-"):
+            with path.open(newline="") as handle:
+                reader = csv.reader(handle)
+                assert next(reader)[:3] == [":START_ID", ":END_ID", ":TYPE"]
+                for r in reader:
+                    assert r[0] in ids and r[1] in ids, r[:3]
+                    rel_rows += 1
+    assert (node_rows, rel_rows) == (nyc_graph.node_count(), nyc_graph.rel_count())
+    assert (tmp_path / "import.sh").read_text().count("--nodes=") == len(
+        [f for f in files if f.name.startswith("nodes-")])
+
+
+# -- settings and errors -------------------------------------------------------------------------
+
+
+def test_settings_from_env_and_missing_password(monkeypatch) -> None:
+    env = {"NEO4J_URI": "bolt://db:7687", "NEO4J_USER": "u", "NEO4J_PASSWORD": "secret-pw",
+           "NEO4J_DATABASE": "d"}
+    s = Settings.from_env(env)
+    assert (s.uri, s.user, s.database, s.password) == ("bolt://db:7687", "u", "d", "secret-pw")
+    assert "secret-pw" not in repr(s)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
+    with pytest.raises(GraphflowError, match="NEO4J_PASSWORD is not set"):
+        Settings.from_env({"NEO4J_URI": "bolt://db:7687"})
+    defaults = Settings.from_env({"NEO4J_PASSWORD": "p"})
+    assert (defaults.uri, defaults.user, defaults.database) == (
+        "neo4j://localhost:7687", "neo4j", "neo4j")
+
+
+def test_password_prompt_in_a_terminal(monkeypatch) -> None:
+    import click
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    asked = {}
+
+    def prompt(text, **kw):
+        asked.update(kw, text=text)
+        return "typed"
+
+    monkeypatch.setattr("sys.stdin", Tty())
+    monkeypatch.setattr(click, "prompt", prompt)
+    s = Settings.from_env({"NEO4J_USER": "u"})
+    assert s.password == "typed" and asked["hide_input"] is True and asked["err"] is True
+
+
+def test_error_messages_are_one_line_and_never_show_the_password() -> None:
+    import neo4j.exceptions as ne
+
+    s = Settings("bolt://h:1", "u", "db", "hunter22")
+    cases = [
+        (ne.AuthError("Authentication failed hunter22"), "authentication failed for user 'u'"),
+        (ne.ServiceUnavailable("Couldn't connect\nreason"), "cannot reach the Neo4j server"),
+    ]
+    for exc, expected in cases:
+        err = describe_error(exc, s)
+        assert expected in err.one_line() and "\n" not in err.one_line()
+        assert "hunter22" not in err.one_line()
+
+
+def test_json_params_parse() -> None:
+    from graphflow.cli.neo4j_cmd import _parse_params
+
+    assert _parse_params(["a=3", "b=ice", 'c=["x"]', "d=true", "e=a=b"]) == {
+        "a": 3, "b": "ice", "c": ["x"], "d": True, "e": "a=b"}
+    with pytest.raises(GraphflowError, match="not name=value"):
+        _parse_params(["oops"])
+
+
+def test_result_rendering() -> None:
+    from graphflow.cli.neo4j_cmd import render_result
+
+    rows = [{"a": 1, "b": ["x", "y"], "c": {"k": "v"}}]
+    assert json.loads(render_result(["a", "b", "c"], rows, "json")) == rows
+    assert render_result(["a", "b", "c"], rows, "csv").splitlines() == [
+        "a,b,c", '1,"x, y","{""k"": ""v""}"']
+    assert render_result(["a"], [], "table") == "(no rows)\n"
+    assert "(1 row)" in render_result(["a", "b", "c"], rows, "table")
+
+
+def test_dates_in_rows_are_iso(nyc) -> None:
+    graph = build_graph(nyc)
+    rules = next(nb for nb in graph.nodes if nb.spec.label == "Rule").rows
+    for row in rules:
+        for key in ("enacted", "effective", "ended", "in_force_from"):
+            if key in row["p"]:
+                assert dt.date.fromisoformat(row["p"][key])
+
+
+@pytest.mark.parametrize("uri", ["http://localhost:7687", "localhost:7687", "garbage"])
+def test_only_bolt_addresses(uri: str) -> None:
+    from graphflow.store.connection import connect
+
+    with pytest.raises(GraphflowError, match="invalid NEO4J_URI"):
+        connect(Settings(uri, "u", "d", "p"))
