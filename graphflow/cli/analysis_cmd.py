@@ -41,6 +41,14 @@ class Context:
 
         return run_query(pack or self.pack, engine, query or self.query).routes
 
+    def scenarios(self, engine, wanted):
+        """("before", pack, routes) and, for a what-if, ("after", changed pack, routes);
+        only routes whose status is in ``wanted``."""
+        for label, pack in (("before", self.pack), ("after", self.after)):
+            if label == "after" and self.scenario.empty:
+                return
+            yield label, pack, [r for r in self.routes(engine, pack) if r.status in wanted]
+
     def head(self) -> dict:
         q = self.query.as_dict()
         q["pack"] = self.pack.id
@@ -79,10 +87,7 @@ def cut(data, source, target, profile, sets, as_of, max_hops, include, who, weig
     out = ctx.head()
     out.update({"include": sorted(s.value for s in wanted)})
     with open_engine(backend, ctx.pack) as engine:
-        for label, pack in (("before", ctx.pack), ("after", ctx.after)):
-            if label == "after" and ctx.scenario.empty:
-                break
-            routes = [r for r in ctx.routes(engine, pack) if r.status in wanted]
+        for label, pack, routes in ctx.scenarios(engine, wanted):
             protect = frozenset() if allow_trigger_cut else frozenset(
                 f.id for f in pack.flows.values() if f.source == ctx.query.source)
             result = minimum_cut(pack, routes, controller, weighted, protect)
@@ -114,10 +119,7 @@ def exposure(data, source, target, profile, sets, as_of, max_hops, status, assum
     wanted = set(parse_statuses(status))
     out = ctx.head()
     with open_engine(backend, ctx.pack) as engine:
-        for label, pack in (("before", ctx.pack), ("after", ctx.after)):
-            if label == "after" and ctx.scenario.empty:
-                break
-            routes = [r for r in ctx.routes(engine, pack) if r.status in wanted]
+        for label, pack, routes in ctx.scenarios(engine, wanted):
             out[label] = compute(pack, routes)
     if fmt == "json":
         emit(dump_json(out))

@@ -174,12 +174,8 @@ def graphml(data, source, target, profile, sets, as_of, max_hops, routes_mode, s
 
     Lists are joined with '; ', citations with ' | '.
     """
-    from graphflow.export.formats import graphml_bytes, write_bytes
-
-    sel = _selection(resolve(data, source, target, profile, sets, as_of, max_hops,
-                             routes_mode, status, backend))
-    payload = graphml_bytes(sel)
-    _done(write_bytes(payload, output), _counts(sel), len(payload))
+    _write_one("graphml", data, source, target, profile, sets, as_of, max_hops, routes_mode,
+               status, backend, output)
 
 
 @export.command("gexf")
@@ -188,12 +184,8 @@ def graphml(data, source, target, profile, sets, as_of, max_hops, routes_mode, s
 def gexf(data, source, target, profile, sets, as_of, max_hops, routes_mode, status, backend,
          output):
     """GEXF (Gephi): actors as nodes labelled by name, flows as edges with the flow id as id."""
-    from graphflow.export.formats import gexf_bytes, write_bytes
-
-    sel = _selection(resolve(data, source, target, profile, sets, as_of, max_hops,
-                             routes_mode, status, backend))
-    payload = gexf_bytes(sel)
-    _done(write_bytes(payload, output), _counts(sel), len(payload))
+    _write_one("gexf", data, source, target, profile, sets, as_of, max_hops, routes_mode,
+               status, backend, output)
 
 
 @export.command("json")
@@ -206,12 +198,19 @@ def json_cmd(data, source, target, profile, sets, as_of, max_hops, routes_mode, 
 
     Read it back with networkx.node_link_graph(data, edges="edges").
     """
-    from graphflow.export.formats import json_bytes, write_bytes
+    _write_one("json", data, source, target, profile, sets, as_of, max_hops, routes_mode,
+               status, backend, output)
+
+
+def _write_one(kind, data, source, target, profile, sets, as_of, max_hops, routes_mode, status,
+               backend, output):
+    """Select, serialise as GraphML / GEXF / JSON, and write atomically (or to stdout)."""
+    from graphflow.export import formats
 
     sel = _selection(resolve(data, source, target, profile, sets, as_of, max_hops,
                              routes_mode, status, backend))
-    payload = json_bytes(sel)
-    _done(write_bytes(payload, output), _counts(sel), len(payload))
+    payload = getattr(formats, f"{kind}_bytes")(sel)
+    _done(formats.write_bytes(payload, output), _counts(sel), len(payload))
 
 
 @export.command("csv")
