@@ -135,3 +135,18 @@ def test_confidence_is_the_weakest_hop(nyc, nyc_engine):
     report = nyc_routes(nyc, nyc_engine, "fare-evasion")
     for r in report.routes:
         assert r.confidence.rank == min(nyc.flows[f].confidence.rank for f in r.flows)
+
+
+def test_practice_leak_is_flagged_but_status_stays_the_rules(nyc, nyc_engine):
+    practiced = [f.id for f in nyc.flows.values() if f.practice]
+    assert practiced and all(nyc.flows[f].practice_citations for f in practiced)
+    report = nyc_routes(nyc, nyc_engine, "fare-evasion", sets=["in-doc-custody=true"])
+    leaks = [r for r in report.routes if r.practice_leak]
+    assert leaks
+    for r in leaks:
+        assert r.status is Status.BLOCKED  # the rule's verdict is not overridden
+        closed = [h for h in r.hops if h.status is not Status.OPEN]
+        assert closed and all(h.flow in practiced and h.practice_reported for h in closed)
+    # with custody unknown the remand hop is conditional and has no reported practice
+    unknown = nyc_routes(nyc, nyc_engine, "fare-evasion")
+    assert not any(r.practice_leak for r in unknown.routes)

@@ -137,6 +137,8 @@ class Flow:
     controlled_by: tuple[str, ...] = ()
     description: str = ""
     citations: tuple[Citation, ...] = ()
+    practice: str | None = None  # sources report it happening despite the rules (a note)
+    practice_citations: tuple[Citation, ...] = ()
     where: str = ""
 
     def active_on(self, day: dt.date) -> bool:

@@ -41,6 +41,15 @@ class Route:
         return self.status is Status.OPEN
 
     @property
+    def practice_leak(self) -> bool:
+        """Blocked or conditional only by rules that sources say are not followed: every hop
+        that is not open has a reported practice of the flow happening anyway."""
+        if self.status not in (Status.BLOCKED, Status.CONDITIONAL):
+            return False
+        closed = [h for h in self.hops if h.status is not Status.OPEN]
+        return all(h.practice_reported for h in closed)
+
+    @property
     def leak_kind(self) -> str | None:
         """Why an open route is open: no rule touches it, or its rules' conditions are met."""
         if not self.is_leak:

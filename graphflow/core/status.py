@@ -45,7 +45,7 @@ def most_restrictive(statuses: list[Status]) -> Status:
 class Reason:
     """One reason behind a hop's status."""
 
-    kind: str  # validity | condition | rule | rule-not-in-force
+    kind: str  # validity | condition | rule | rule-not-in-force | practice
     status: Status | None
     text: str
     rule: str | None = None
@@ -87,6 +87,11 @@ class HopStatus:
             r.rule for r in self.reasons
             if r.kind == "rule" and r.effect in ("blocks", "allows-only-when") and r.rule
         ]
+
+    @property
+    def practice_reported(self) -> bool:
+        """Closed or conditional by rule, yet sources report the flow happening."""
+        return any(r.kind == "practice" for r in self.reasons)
 
     @property
     def conditions_met(self) -> bool:
@@ -187,4 +192,9 @@ class StatusEvaluator:
                     rule=rule.id, effect=eff.effect, jurisdiction=jur,
                 ))
         status = most_restrictive([r.status for r in reasons if r.status is not None])
+        if flow.practice and status in (Status.BLOCKED, Status.CONDITIONAL) and any(
+                r.kind == "rule" and r.status is status for r in reasons):
+            reasons.append(Reason(
+                "practice", None, f"but sources report it happening anyway: {flow.practice}",
+            ))
         return HopStatus(flow.id, status, tuple(reasons))

@@ -166,6 +166,9 @@ def build_pack(folder: Path, docs: dict[str, YamlDoc]) -> tuple[Pack, list[Probl
             controlled_by=tuple(f.get("controlled_by", ())),
             description=f.get("description", ""),
             citations=_citations(f.get("citations"), fldoc, (*key, "citations")),
+            practice=(f.get("practice") or {}).get("note"),
+            practice_citations=_citations((f.get("practice") or {}).get("citations"), fldoc,
+                                          (*key, "practice", "citations")),
             where=fldoc.where(key),
         )
     rules = build_rules(docs["rules"], date)

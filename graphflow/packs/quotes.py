@@ -18,6 +18,8 @@ def all_citations(pack: Pack) -> Iterator[Citation]:
     for group in (pack.actors, pack.flows, pack.profiles):
         for item in group.values():
             yield from item.citations
+    for flow in pack.flows.values():
+        yield from flow.practice_citations
     for rule in pack.rules.values():
         yield from rule.citations
         for eff in rule.effects:

@@ -146,6 +146,7 @@ def cross_check(pack: Pack, docs: dict[str, YamlDoc]) -> list[Problem]:
         out += _order(f.where, f.valid_from, f.valid_to, f"flow {f.id!r} valid_from > valid_to")
         out += _condition(pack, f.when, f.where, f"flow {f.id!r} condition")
         out += _citations(pack, f.citations)
+        out += _citations(pack, f.practice_citations)
     out += check_rules(pack, pack.rules.values())
     for p in pack.profiles.values():
         for name, value in p.facts.items():

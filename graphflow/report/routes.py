@@ -49,9 +49,15 @@ def route_dict(pack: Pack, route: Route) -> dict[str, Any]:
             "mechanism": flow.mechanism, "confidence": flow.confidence.value,
             "sources": [citation_dict(pack, c) for c in flow.citations],
         })
+        if flow.practice:
+            hops[-1]["practice"] = {
+                "note": flow.practice,
+                "sources": [citation_dict(pack, c) for c in flow.practice_citations],
+            }
     return {
         "id": route.id, "status": route.status.value, "confidence": route.confidence.value,
-        "leak": route.is_leak, "leak_kind": route.leak_kind, "nodes": list(route.nodes),
+        "leak": route.is_leak, "leak_kind": route.leak_kind,
+        "practice_leak": route.practice_leak, "nodes": list(route.nodes),
         "flows": list(route.flows), "hops_count": len(route.flows), "data": list(route.data),
         "touched_by": route.touched_by, "missing_facts": route.missing, "hops": hops,
     }
@@ -103,6 +109,8 @@ def render_table(pack: Pack, data: dict[str, Any]) -> str:
         lines.append("  " + " → ".join(r["nodes"]))
         if r["leak_kind"]:
             lines.append("  " + _LEAK_TEXT[r["leak_kind"]])
+        if r["practice_leak"]:
+            lines.append("  PRACTICE LEAK: closed by rule, but sources report it happening anyway")
         lines.append(f"  Reaches {r['nodes'][-1]} with: {', '.join(r['data'])}")
         if r["missing_facts"]:
             lines.append(f"  Depends on unknown facts: {', '.join(r['missing_facts'])}")
@@ -116,6 +124,9 @@ def render_table(pack: Pack, data: dict[str, Any]) -> str:
                 lines.append(f"       - {mark}{_short(reason['text'])}")
             for src in h["sources"][:2]:
                 lines.append(f"       source: {src['source']} ({src['locator']}): "
+                             f"\"{_short(src['quote'])}\"")
+            for src in h.get("practice", {}).get("sources", [])[:2]:
+                lines.append(f"       practice source: {src['source']} ({src['locator']}): "
                              f"\"{_short(src['quote'])}\"")
     return "\n".join(lines) + "\n"
 
