@@ -152,3 +152,16 @@ def test_help_everywhere(run_cli):
                  ("explain", "--help"), ("validate", "--help")):
         code, out, _ = run_cli(*args)
         assert code == 0 and "Usage:" in out
+
+
+def test_leaks_with_practice(run_cli):
+    code, out, err = run_cli("leaks", "--profile", "fare-evasion", "--as-of", "2017-03-01",
+                             "--set", "in-doc-custody=true", "--with-practice", "--format", "json")
+    assert code == 0, err
+    routes = json.loads(out)["routes"]
+    practice = [r for r in routes if r["practice_leak"]]
+    assert practice and all(r["status"] == "blocked" for r in practice)
+    assert all(r["status"] == "open" for r in routes if not r["practice_leak"])
+    code, out, _ = run_cli("leaks", "--profile", "fare-evasion", "--as-of", "2017-03-01",
+                           "--set", "in-doc-custody=true", "--format", "json")
+    assert not any(r["practice_leak"] for r in json.loads(out)["routes"])

@@ -107,7 +107,7 @@ class _TrackedWalker(_Tracked):
 
 
 def _run(data, fmt, source, target, profile, sets, as_of, max_hops, status, limit, order,
-         backend, only_open=False, count=False, assume=(), close=()):
+         backend, only_open=False, count=False, assume=(), close=(), practice=False):
     from graphflow.audit import count_routes, make_query, parse_statuses, run_query
     from graphflow.core.status import Status
     from graphflow.engines.base import RouteWalker
@@ -119,9 +119,12 @@ def _run(data, fmt, source, target, profile, sets, as_of, max_hops, status, limi
     with progress.loading(f"pack {data or 'nyc'}"):
         pack = load_pack(data)
     statuses = (Status.OPEN,) if only_open else parse_statuses(status)
+    if practice:  # practice leaks are blocked or conditional routes: fetch them, filter below
+        statuses = (Status.OPEN, Status.CONDITIONAL, Status.BLOCKED)
     query = make_query(
         pack, source=source, target=target, profile=profile, sets=sets,
-        as_of=parse_as_of(as_of), max_hops=max_hops, statuses=statuses, limit=limit, order=order,
+        as_of=parse_as_of(as_of), max_hops=max_hops, statuses=statuses,
+        limit=None if practice else limit, order=order,
     )
     from graphflow.analysis.whatif import Scenario, apply
 
@@ -135,6 +138,9 @@ def _run(data, fmt, source, target, profile, sets, as_of, max_hops, status, limi
                 counts = count_routes(after, tracked, query)
             else:
                 report = run_query(after, tracked, query)
+                if practice:
+                    kept = [r for r in report.routes if r.is_leak or r.practice_leak]
+                    report.routes = kept[:limit] if limit else kept
                 if not scenario.empty:
                     changes, before_summary = _whatif_changes(pack, after, tracked, query)
         finally:
@@ -233,8 +239,16 @@ def routes(data, fmt, source, target, profile, sets, as_of, max_hops, status, li
 
 @click.command()
 @_common
+@click.option("--with-practice", "practice", is_flag=True,
+              help="Also list practice leaks: routes closed by rules that sources say are not "
+                   "followed.")
 def leaks(data, fmt, source, target, profile, sets, as_of, max_hops, limit, order, backend,
-          count, assume, close):
+          count, assume, close, practice):
     """Only the open routes: information that reaches the target for this case on this date."""
+    if practice and count:
+        from graphflow.errors import GraphflowError
+
+        raise GraphflowError("--with-practice cannot be combined with --count",
+                             hint="run `graphflow leaks --with-practice --format json`")
     _run(data, fmt, source, target, profile, sets, as_of, max_hops, None, limit, order, backend,
-         only_open=True, count=count, assume=assume, close=close)
+         only_open=True, count=count, assume=assume, close=close, practice=practice)
