@@ -114,10 +114,17 @@ def test_readers_never_see_a_half_loaded_pack(env, nyc) -> None:
                 seen.append((began, time.perf_counter(),
                               (records[0]["nodes"], records[0]["rels"])))
 
+    def wait_for_read_after(mark: float) -> None:
+        """Block until a read that began after ``mark`` has finished (bounded: 60 s)."""
+        deadline = time.perf_counter() + 60
+        while time.perf_counter() < deadline and not any(b > mark for b, _, _ in seen):
+            time.sleep(0.02)
+
     def progress(done: int, total: int, what: str) -> None:
         if done > total // 2 and "paused" not in marks:
             marks["paused"] = time.perf_counter()
-            time.sleep(1.0)  # half the rows written, transaction still open
+            wait_for_read_after(marks["paused"])  # half written, transaction still open
+            marks["resumed"] = time.perf_counter()
         if done == total:
             marks["written"] = time.perf_counter()
 
@@ -127,15 +134,15 @@ def test_readers_never_see_a_half_loaded_pack(env, nyc) -> None:
         time.sleep(0.2)
         replace_pack(env.driver, env.name, new_graph, batch_size=50, progress=progress)
         marks["committed"] = time.perf_counter()
-        time.sleep(0.3)
+        wait_for_read_after(marks["committed"])
     finally:
         stop.set()
-        thread.join(30)
+        thread.join(60)
     new = env.totals()
     assert new != old
     during = [state for began, ended, state in seen if ended < marks["written"]]
     after = [state for began, _, state in seen if began > marks["committed"]]
-    in_pause = [s for b, e, s in seen if marks["paused"] < b and e < marks["paused"] + 1.0]
+    in_pause = [s for b, e, s in seen if marks["paused"] < b and e < marks["resumed"]]
     assert in_pause, "the reader did not run while the transaction was open"
     assert set(during) == {old}
     assert after and set(after) == {new}
