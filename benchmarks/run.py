@@ -7,8 +7,14 @@ Every line has ``case``, ``nodes``, ``edges``, ``routes``, ``seconds`` and ``pea
 peak of the case's own process, pack loading included; ``rss_loaded_mb`` is the resident size
 once the pack is loaded), and where a baseline applies ``baseline``, ``baseline_seconds`` and
 ``ratio`` (our seconds divided by the baseline's, both measured in this run). Baselines run
-first. A case is a function registered with ``@case``; add one (e.g. for a Bolt store) by
-registering it, with ``baseline=`` naming the case it is compared with.
+first. A case is a function registered with ``@case``; add one by registering it, with
+``baseline=`` naming the case it is compared with (or a baseline the case measures itself and
+reports as ``baseline_seconds``).
+
+The Bolt-store cases (``bolt-load``, ``bolt-routes``) start their own ArcadeDB server (from
+arcadedb-embedded, ``--bolt-heap``) and stop it at the end; they run by default when
+arcadedb-embedded and the neo4j driver are installed (``--no-bolt`` leaves them out, ``--bolt``
+insists on them).
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +47,10 @@ class Settings:
     limit: int = 100
     nx_timeout: float = 600.0
     repeat: int = 3
+    bolt_heap: str = "4g"  # the ArcadeDB server's -Xmx
+    bolt_batch: int = 1000  # rows per UNWIND statement of the batched load
+    naive_rows: int = 20000  # rows the naive loader writes before its time is projected
+    bolt_max_hops: int | None = None  # hop bound of bolt-routes (default: max_hops)
 
 
 @dataclass(frozen=True)
@@ -49,16 +60,18 @@ class Case:
     baseline: str | None = None
     also: tuple[str, ...] = ()  # more baselines, reported under "ratios"
     description: str = ""
+    bolt: bool = False  # needs a Bolt server (ArcadeDB): left out by --no-bolt
 
 
 CASES: dict[str, Case] = {}
 
 
 def case(name: str, baseline: str | None = None, also: tuple[str, ...] = (),
-         description: str = "") -> Callable:
+         description: str = "", bolt: bool = False) -> Callable:
     """Register a benchmark case (a function of the settings returning its measurements)."""
     def register(fn: Callable[[Settings], dict[str, Any]]) -> Callable:
-        CASES[name] = Case(name, fn, baseline, also, description or (fn.__doc__ or "").strip())
+        CASES[name] = Case(name, fn, baseline, also, description or (fn.__doc__ or "").strip(),
+                           bolt)
         return fn
     return register
 
@@ -88,8 +101,9 @@ def _loaded(s: Settings) -> tuple[Any, dict[str, Any]]:
 def _query(pack: Any, s: Settings, **kw: Any) -> Any:
     from graphflow.audit import make_query
 
+    kw.setdefault("max_hops", s.max_hops)
     return make_query(pack, source=s.source, target=s.target, profile=s.profile,
-                      as_of=dt.date.fromisoformat(s.as_of), max_hops=s.max_hops, **kw)
+                      as_of=dt.date.fromisoformat(s.as_of), **kw)
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -224,6 +238,98 @@ def sorted_all(s: Settings) -> dict[str, Any]:
     return {**info, "routes": len(report.routes), "seconds": took, "times": times}
 
 
+# --- Bolt store (ArcadeDB) ----------------------------------------------------------------
+
+
+@contextmanager
+def _bolt_server(s: Settings) -> Iterator[tuple[Any, Any, dict[str, Any]]]:
+    """A fresh ArcadeDB server with the schema applied: (driver, store settings, info);
+    stopped (and its files deleted) at the end."""
+    from graphflow.store.connection import Settings as StoreSettings
+    from graphflow.store.connection import connect
+    from graphflow.store.load import apply_schema
+    from graphflow.testing.arcadedb import ArcadeDBServer
+
+    server = ArcadeDBServer(database="bench", heap=s.bolt_heap).start(timeout=180)
+    try:
+        settings = StoreSettings(server.bolt_uri, server.user, server.database, server.password)
+        with connect(settings, max_transaction_retry_time=30.0) as driver:
+            _, schema_s = _timed(lambda: apply_schema(driver, settings.database))
+            yield driver, settings, {"server": driver.get_server_info().agent,
+                                     "heap": s.bolt_heap,
+                                     "startup_seconds": round(server.startup_seconds or 0, 2),
+                                     "schema_seconds": round(schema_s, 4)}
+    finally:
+        server.stop()
+
+
+def _graph(pack: Any) -> tuple[Any, dict[str, Any]]:
+    from graphflow.store.rows import build_graph
+
+    graph, took = _timed(lambda: build_graph(pack))
+    return graph, {"rows": graph.node_count() + graph.rel_count(),
+                   "store_nodes": graph.node_count(),
+                   "store_relationships": graph.rel_count(), "rows_seconds": round(took, 4)}
+
+
+@case("bolt-load", baseline="naive-loader", bolt=True)
+def bolt_load(s: Settings) -> dict[str, Any]:
+    """The batched load (graphflow neo4j load: one transaction of UNWIND batches) into a fresh
+    ArcadeDB, timed once; the baseline is the naive loader (one transaction per row) on a
+    sample of the rows, projected to all of them."""
+    from benchmarks.neo4j_bench import naive_projection
+    from graphflow.store.load import pack_counts, replace_pack
+
+    pack, info = _loaded(s)
+    graph, rows = _graph(pack)
+    with _bolt_server(s) as (driver, settings, server):
+        _, took = _timed(lambda: replace_pack(driver, settings.database, graph,
+                                              batch_size=s.bolt_batch))
+        counts, count_s = _timed(lambda: pack_counts(driver, settings.database, pack.id))
+        naive = naive_projection(driver, settings.database, graph, s.naive_rows)
+    return {**info, "routes": None, "seconds": took, "times": [round(took, 4)], **rows,
+            "rows_loaded": sum(counts.values()), "count_seconds": round(count_s, 4),
+            "rows_per_s": round(rows["rows"] / took), "batch_size": s.bolt_batch, **server,
+            "baseline": "naive-loader", "baseline_seconds": naive["seconds"],
+            "baseline_projected": naive["projected"],
+            "baseline_sampled_rows": naive["measured_rows"],
+            "baseline_sampled_nodes": naive["measured_nodes"],
+            "baseline_sampled_relationships": naive["measured_relationships"],
+            "baseline_measured_seconds": round(naive["measured_seconds"], 4),
+            "baseline_rows_per_s": round(naive["rows_per_s"], 1)}
+
+
+@case("bolt-routes", baseline="embedded", bolt=True)
+def bolt_routes(s: Settings) -> dict[str, Any]:
+    """run_query (every route with statuses, sorted) on the Neo4j store engine over the pack
+    loaded into a fresh ArcadeDB (load not timed); the baseline is the same query on the
+    embedded engine in the same process. Route ids are compared (same_routes)."""
+    from graphflow.audit import run_query
+    from graphflow.engines.embedded import EmbeddedEngine
+    from graphflow.store.engine import Neo4jEngine
+    from graphflow.store.load import replace_pack
+
+    hops = s.bolt_max_hops or s.max_hops
+    pack, info = _loaded(s)
+    graph, rows = _graph(pack)
+    query = _query(pack, s, max_hops=hops)
+    embedded = EmbeddedEngine(pack)
+    report, emb_s, emb_times = _best(lambda: run_query(pack, embedded, query), s)
+    expected = [r.id for r in report.routes]
+    del report
+    with _bolt_server(s) as (driver, settings, server):
+        began = time.perf_counter()
+        replace_pack(driver, settings.database, graph, batch_size=s.bolt_batch)
+        load_s = time.perf_counter() - began
+        del graph  # the rows are in the store now
+        store = Neo4jEngine(driver, settings, pack)
+        report, took, times = _best(lambda: run_query(pack, store, query), s)
+    return {**info, "routes": len(report.routes), "seconds": took, "times": times,
+            "max_hops": hops, "same_routes": [r.id for r in report.routes] == expected,
+            "rows": rows["rows"], "load_seconds": round(load_s, 4), **server,
+            "baseline": "embedded", "baseline_seconds": emb_s, "baseline_times": emb_times}
+
+
 # --- baselines ----------------------------------------------------------------------------
 
 
@@ -304,7 +410,7 @@ def rustworkx_sinks(s: Settings) -> dict[str, Any]:
 def _child(name: str, settings: Settings) -> None:
     out = CASES[name].run(settings)
     out = {"case": name, **out, "peak_rss_mb": rss_mb()}
-    for key in ("seconds", "setup_seconds", "query_seconds"):
+    for key in ("seconds", "setup_seconds", "query_seconds", "baseline_seconds"):
         if isinstance(out.get(key), float):
             out[key] = round(out[key], 4)
     print(json.dumps(out))
@@ -334,6 +440,9 @@ def _with_ratios(line: dict[str, Any], results: dict[str, dict[str, Any]]) -> di
         line["baseline"] = spec.baseline
         line["baseline_seconds"] = base["seconds"]
         line["ratio"] = round(seconds / base["seconds"], 4)
+    elif line.get("baseline_seconds") and seconds is not None:  # measured by the case itself
+        line.setdefault("baseline", spec.baseline)
+        line["ratio"] = round(seconds / line["baseline_seconds"], 4)
     more = {b: round(seconds / results[b]["seconds"], 4) for b in spec.also
             if seconds is not None and results.get(b, {}).get("seconds")}
     if more:
@@ -368,6 +477,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeat", type=int, default=3,
                     help="time each case this many times in its process; report the best")
     ap.add_argument("--timeout", type=float, default=3600.0, help="hard limit per case")
+    ap.add_argument("--bolt", action=argparse.BooleanOptionalAction, default=None,
+                    help="run the Bolt-store cases (bolt-load, bolt-routes) on an ArcadeDB "
+                         "server they start; default: when arcadedb-embedded is installed")
+    ap.add_argument("--bolt-heap", default="4g", help="the ArcadeDB server's heap (-Xmx)")
+    ap.add_argument("--bolt-batch", type=int, default=1000,
+                    help="rows per UNWIND statement of the batched load")
+    ap.add_argument("--naive-rows", type=int, default=20000,
+                    help="rows the naive loader writes; its full time is projected from them")
+    ap.add_argument("--bolt-max-hops", type=int,
+                    help="hop bound of bolt-routes (and of its embedded baseline); "
+                         "default: --max-hops")
     ap.add_argument("--out", type=Path, help="also append the JSON lines to this file")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--settings", help=argparse.SUPPRESS)
@@ -379,6 +499,18 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [n for n in names if n not in CASES]
     if unknown:
         ap.error(f"unknown case(s) {', '.join(unknown)}; known: {', '.join(CASES)}")
+    bolt = [n for n in names if CASES[n].bolt]
+    if bolt and args.bolt is not False:
+        from graphflow.testing.arcadedb import arcadedb_available
+
+        ok, why = arcadedb_available()
+        if not ok and args.bolt:
+            ap.error(f"--bolt: no ArcadeDB server can be started here: {why}")
+        if not ok:
+            print(f"skipping {', '.join(bolt)}: {why} (or pass --no-bolt)", file=sys.stderr)
+            args.bolt = False
+    if bolt and args.bolt is False:
+        names = [n for n in names if not CASES[n].bolt]
     with tempfile.TemporaryDirectory(prefix="graphflow-bench-") as tmp:
         pack = str(Path(args.pack).resolve()) if args.pack else None
         if pack is None:
@@ -388,7 +520,9 @@ def main(argv: list[str] | None = None) -> None:
             write_pack(Path(pack), Shape(counties=args.counties), args.seed)
         settings = Settings(pack=pack, source=args.source, target=args.target,
                             profile=args.profile, as_of=args.as_of, max_hops=args.max_hops,
-                            limit=args.limit, nx_timeout=args.nx_timeout, repeat=args.repeat)
+                            limit=args.limit, nx_timeout=args.nx_timeout, repeat=args.repeat,
+                            bolt_heap=args.bolt_heap, bolt_batch=args.bolt_batch,
+                            naive_rows=args.naive_rows, bolt_max_hops=args.bolt_max_hops)
         results: dict[str, dict[str, Any]] = {}
         for name in order_cases(names):
             line = _with_ratios(run_case(name, settings, args.timeout), results)
