@@ -119,7 +119,7 @@ def test_statements_use_parameters_and_model_labels() -> None:
     assert node_statement(actor).startswith("UNWIND $rows AS row CREATE (n:Actor:")
     flows_to = next(rb for rb in graph.rels if rb.spec.type == "FLOWS_TO")
     text = rel_statement(flows_to.spec)
-    assert "MERGE (a)-[r:FLOWS_TO {pack: row.k.pack, id: row.k.id}]->(b)" in text
+    assert "CREATE (a)-[r:FLOWS_TO {pack: row.k.pack, id: row.k.id}]->(b)" in text
     assert all("$pack" in s and "DETACH DELETE" in s for s in delete_statements())
 
 
