@@ -21,6 +21,16 @@ def backend_option(f):
                         default="embedded", show_default=True, help="Route engine.")(f)
 
 
+def _emit(out: dict, fmt: str, renderer: str) -> None:
+    """JSON as is; other formats through graphflow.report.analysis.<renderer>."""
+    if fmt == "json":
+        emit(dump_json(out))
+        return
+    from graphflow.report import analysis
+
+    emit(getattr(analysis, renderer)(out, fmt))
+
+
 class Context:
     """A loaded pack, its what-if variant, a query and an open engine."""
 
@@ -92,12 +102,7 @@ def cut(data, source, target, profile, sets, as_of, max_hops, include, who, weig
                 f.id for f in pack.flows.values() if f.source == ctx.query.source)
             result = minimum_cut(pack, routes, controller, weighted, protect)
             out[label] = cut_dict(pack, result, weighted, protect)
-    if fmt == "json":
-        emit(dump_json(out))
-        return
-    from graphflow.report.analysis import render_cut
-
-    emit(render_cut(out, fmt))
+    _emit(out, fmt, "render_cut")
 
 
 @click.command()
@@ -121,12 +126,7 @@ def exposure(data, source, target, profile, sets, as_of, max_hops, status, assum
     with open_engine(backend, ctx.pack) as engine:
         for label, pack, routes in ctx.scenarios(engine, wanted):
             out[label] = compute(pack, routes)
-    if fmt == "json":
-        emit(dump_json(out))
-        return
-    from graphflow.report.analysis import render_exposure
-
-    emit(render_exposure(out, fmt))
+    _emit(out, fmt, "render_exposure")
 
 
 @click.command()
@@ -166,12 +166,7 @@ def diff(data, source, target, profile, sets, dates, max_hops, backend, fmt):
         "changed": [c.as_dict() for c in changes],
         "causes": rules_changed_between(ctx.pack, flows, d1, d2),
     })
-    if fmt == "json":
-        emit(dump_json(out))
-        return
-    from graphflow.report.analysis import render_diff
-
-    emit(render_diff(out, fmt))
+    _emit(out, fmt, "render_diff")
 
 
 @click.command()
@@ -201,9 +196,4 @@ def timeline(data, source, target, profile, sets, max_hops, since, backend, fmt)
     out = ctx.head()
     out["query"]["as_of"] = None
     out.update({"dates": [d.isoformat() for d in days], "routes": list(rows.values())})
-    if fmt == "json":
-        emit(dump_json(out))
-        return
-    from graphflow.report.analysis import render_timeline
-
-    emit(render_timeline(out, fmt))
+    _emit(out, fmt, "render_timeline")
