@@ -46,17 +46,38 @@ def weakest(confidences: list[Confidence]) -> Confidence:
     return min(confidences, key=lambda c: c.rank, default=Confidence.DOCUMENTED)
 
 
+GRADES = ("verified", "secondary", "lead")  # strongest first, as the research notes tag them
+SHOWS = ("barred", "not-done")  # what a citation documents when not the channel operating
+# The strongest confidence a flow may claim when its best evidence has this grade.
+GRADE_CAP = {"verified": "documented", "secondary": "reported", "lead": "alleged"}
+
+
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """Evidence: a source, a locator inside it, and an exact quote."""
+    """Evidence: a source, a locator inside it, and an exact quote.
+
+    ``original`` names the primary document a research note quotes, ``grade`` how well the
+    note verified it, ``date`` the date of the cited passage when it is not the source's date
+    (a compilation of older texts), ``shows`` that the passage documents a bar ("barred") or
+    an absence ("not-done"), not the channel operating.
+    """
 
     source: str
     locator: str
     quote: str
     where: str = ""
+    original: str | None = None
+    grade: str | None = None
+    date: str | None = None
+    shows: str | None = None
 
     def as_dict(self) -> dict[str, str]:
-        return {"source": self.source, "locator": self.locator, "quote": self.quote}
+        out = {"source": self.source, "locator": self.locator, "quote": self.quote}
+        for key in ("original", "grade", "date", "shows"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        return out
 
 
 @dataclass(frozen=True, slots=True)

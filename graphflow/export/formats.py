@@ -32,7 +32,7 @@ from graphflow.core.model import Actor, Citation, Flow, Pack
 from graphflow.core.routes import Route
 from graphflow.core.status import STATUS_NAMES, HopStatus, StatusEvaluator
 from graphflow.errors import GraphflowError
-from graphflow.report.routes import citation_dict
+from graphflow.report.routes import citation_dict, source_text
 
 JSON_VERSION = 1
 SEP = "; "
@@ -101,9 +101,13 @@ def _date(value: dt.date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _cite_text(cites: Iterable[Citation]) -> str:
-    return CITE_SEP.join(f'{c.source} ({c.locator}): "{" ".join(c.quote.split())}"'
-                         for c in cites)
+def _cite_text(cites: Iterable[Citation], pack: Pack | None = None) -> str:
+    """Citations as one flat string; with the pack, each names its source's title, publisher,
+    date and URL, its grade and the original document behind research notes."""
+    if pack is None:
+        return CITE_SEP.join(f'{c.source} ({c.locator}): "{" ".join(c.quote.split())}"'
+                             for c in cites)
+    return CITE_SEP.join(source_text(citation_dict(pack, c)) for c in cites)
 
 
 def actor_record(pack: Pack, a: Actor, *, flat: bool) -> dict[str, Any]:
@@ -118,7 +122,7 @@ def actor_record(pack: Pack, a: Actor, *, flat: bool) -> dict[str, Any]:
     if flat:
         rec["aliases"] = SEP.join(a.aliases)
         rec["controlled_by"] = SEP.join(a.controlled_by)
-        rec["citations"] = _cite_text(a.citations)
+        rec["citations"] = _cite_text(a.citations, pack)
     else:
         rec["citations"] = [citation_dict(pack, c) for c in a.citations]
     return rec
@@ -153,7 +157,7 @@ def flow_record(pack: Pack, f: Flow, hop: HopStatus | None, *, flat: bool) -> di
     if flat:
         rec["data"] = SEP.join(f.data)
         rec["controlled_by"] = SEP.join(rec["controlled_by"])
-        rec["citations"] = _cite_text(f.citations)
+        rec["citations"] = _cite_text(f.citations, pack)
         if rec["latency_hours"] is not None:
             rec["latency_hours"] = float(rec["latency_hours"])
     else:

@@ -26,6 +26,7 @@ from graphflow.audit import RouteQuery, RouteReport, run_query
 from graphflow.core.conditions import describe
 from graphflow.core.model import Actor, Citation, Flow, Pack
 from graphflow.core.status import STATUS_NAMES, HopStatus, StatusEvaluator
+from graphflow.packs.references import citation_grade
 
 QUOTE_MAX = 1000  # characters of a quote shown in a tooltip (pack quotes are far shorter)
 
@@ -42,9 +43,25 @@ def _short(text: str, width: int) -> str:
 def citation_line(pack: Pack, cit: Citation, prefix: str = "source") -> str:
     """One citation as a text line: title, locator, quote, source id."""
     src = pack.sources.get(cit.source)
-    title = src.title if src is not None else cit.source
-    return (f"{prefix}: {title} ({cit.locator}) [{cit.source}]: "
+    line = (f"{prefix}: {_source_ref(pack, cit.source)} ({cit.locator}): "
             f"“{_short(cit.quote, QUOTE_MAX)}”")
+    extra = [f"grade: {citation_grade(pack, cit)}"]
+    if cit.date and (src is None or str(src.date) != cit.date):
+        extra.append(f"passage dated {cit.date}")
+    if cit.shows:
+        extra.append(f"documents that the channel is {cit.shows}")
+    if cit.original:
+        extra.append(f"original: {_source_ref(pack, cit.original)}")
+    return line + " [" + "; ".join(extra) + "]"
+
+
+def _source_ref(pack: Pack, ident: str) -> str:
+    """A source as title, publisher, date, URL and id."""
+    src = pack.sources.get(ident)
+    if src is None:
+        return ident
+    parts = [src.title] + [str(v) for v in (src.publisher, src.date) if v]
+    return ", ".join(parts) + f" [{ident}]" + (f" <{src.url}>" if src.url else "")
 
 
 def _citation_lines(pack: Pack, cites: Iterable[Citation], prefix: str = "source") -> list[str]:

@@ -74,7 +74,9 @@ class CheckResult:
 
 def _citations(items: Any, doc: YamlDoc, key: tuple) -> tuple[Citation, ...]:
     return tuple(
-        Citation(c["source"], c["locator"], c["quote"], doc.where((*key, i)))
+        Citation(c["source"], c["locator"], c["quote"], doc.where((*key, i)),
+                 c.get("original"), c.get("grade"),
+                 str(c["date"]) if c.get("date") is not None else None, c.get("shows"))
         for i, c in enumerate(items or [])
     )
 

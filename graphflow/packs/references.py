@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from graphflow.core.conditions import facts_in
-from graphflow.core.model import Citation, Fact, Pack
-from graphflow.errors import did_you_mean
+from graphflow.core.dates import parse_optional
+from graphflow.core.model import GRADE_CAP, GRADES, Citation, Confidence, Fact, Pack
+from graphflow.errors import GraphflowError, did_you_mean
 from graphflow.packs.problems import Problem
 from graphflow.packs.yamlio import YamlDoc
 
@@ -82,10 +83,77 @@ def _condition(pack: Pack, cond: Any, where: str, what: str) -> list[Problem]:
 
 
 def _citations(pack: Pack, cites: Iterable[Citation]) -> list[Problem]:
-    return [
-        _ref(c.where, "citation source", c.source, pack.sources)
-        for c in cites if c.source not in pack.sources
-    ]
+    out = []
+    for c in cites:
+        if c.source not in pack.sources:
+            out.append(_ref(c.where, "citation source", c.source, pack.sources))
+        if c.original is not None:
+            if c.original not in pack.sources:
+                out.append(_ref(c.where, "citation original", c.original, pack.sources))
+            elif c.original == c.source:
+                out.append(Problem(c.where, f"citation original {c.original!r} is its own source",
+                                   "original names the document the cited notes quote"))
+        if c.date is not None:
+            try:
+                parse_optional(c.date, where=c.where)
+            except GraphflowError as exc:
+                out.append(Problem(c.where, f"citation date: {exc.what}", exc.hint))
+        src = pack.sources.get(c.source)
+        if src is not None and src.kind == "research":
+            missing = [k for k in ("original", "grade") if getattr(c, k) is None]
+            if missing:
+                out.append(Problem(
+                    c.where, f"citation of research notes {c.source!r} has no "
+                    + " or ".join(missing),
+                    "name the primary document the note quotes (original:) and the note's "
+                    "tag (grade: verified | secondary | lead)", severity="warning"))
+    return out
+
+
+def citation_grade(pack: Pack, c: Citation) -> str:
+    """How well a citation's fact is verified: its own grade, else verified when the quote is
+    from the source itself (not from research notes), else lead."""
+    if c.grade:
+        return c.grade
+    src = pack.sources.get(c.source)
+    return "lead" if src is not None and src.kind == "research" else "verified"
+
+
+def flow_grade(pack: Pack, cites: Iterable[Citation]) -> str | None:
+    """The best grade among citations that document the channel operating (None if none do)."""
+    grades = [citation_grade(pack, c) for c in cites if not c.shows]
+    return min(grades, key=GRADES.index, default=None)
+
+
+def _confidence(pack: Pack, f: Any) -> list[Problem]:
+    """A flow's confidence may not exceed its evidence."""
+    best = flow_grade(pack, f.citations)
+    if best is None:
+        if f.confidence.value != "alleged" and f.citations:
+            shows = sorted({c.shows for c in f.citations if c.shows})
+            return [Problem(f.where, f"flow {f.id!r} is {f.confidence.value!r}, but its "
+                            f"citations only document that it is {' or '.join(shows)}",
+                            "set confidence: alleged (the channel itself is not evidenced)")]
+        return []
+    cap = Confidence(GRADE_CAP[best])
+    if f.confidence.rank > cap.rank:
+        return [Problem(f.where, f"flow {f.id!r} is {f.confidence.value!r}, but its best "
+                        f"evidence is graded {best!r}", f"at most {cap.value!r}")]
+    return []
+
+
+def unused_sources(pack: Pack) -> list[Problem]:
+    """Warnings for sources that no citation names (as source or original)."""
+    from graphflow.packs.quotes import all_citations
+
+    used: set[str] = set()
+    for c in all_citations(pack):
+        used.add(c.source)
+        if c.original:
+            used.add(c.original)
+    return [Problem(s.where, f"source {s.id!r} is not cited anywhere",
+                    "cite it (source: or original:) or remove it", severity="warning")
+            for s in pack.sources.values() if s.id not in used]
 
 
 def _order(where: str, a: Any, b: Any, what: str) -> list[Problem]:
@@ -147,6 +215,7 @@ def cross_check(pack: Pack, docs: dict[str, YamlDoc]) -> list[Problem]:
         out += _condition(pack, f.when, f.where, f"flow {f.id!r} condition")
         out += _citations(pack, f.citations)
         out += _citations(pack, f.practice_citations)
+        out += _confidence(pack, f)
     out += check_rules(pack, pack.rules.values())
     for p in pack.profiles.values():
         for name, value in p.facts.items():
@@ -166,6 +235,7 @@ def cross_check(pack: Pack, docs: dict[str, YamlDoc]) -> list[Problem]:
             if ident not in known:
                 out.append(_ref(where, f"conflict {c.id!r}: about", ident, known))
         out += _citations(pack, (cit for _, cit in c.positions))
+    out += unused_sources(pack)
     return out
 
 

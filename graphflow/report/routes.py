@@ -7,10 +7,24 @@ import io
 from typing import Any
 
 from graphflow.audit import RouteReport
-from graphflow.core.model import Pack
+from graphflow.core.model import GRADES, Pack
 from graphflow.core.routes import Route
+from graphflow.packs.references import citation_grade, flow_grade
 
 JSON_VERSION = 1
+
+
+def source_dict(pack: Pack, source_id: str) -> dict[str, Any]:
+    """A source as the reader needs it to find the document: id, title, publisher, date, URL."""
+    src = pack.sources.get(source_id)
+    out: dict[str, Any] = {"id": source_id}
+    if src is not None:
+        out["title"] = src.title
+        for key in ("publisher", "date", "url", "kind"):
+            value = getattr(src, key)
+            if value:
+                out[key] = str(value)
+    return out
 
 
 def citation_dict(pack: Pack, cit: Any) -> dict[str, Any]:
@@ -18,11 +32,46 @@ def citation_dict(pack: Pack, cit: Any) -> dict[str, Any]:
     out = {"source": cit.source, "locator": cit.locator, "quote": cit.quote}
     if src is not None:
         out["title"] = src.title
-        if src.url:
-            out["url"] = src.url
-        if src.file:
-            out["file"] = src.file
+        for key in ("publisher", "date", "url", "file"):
+            value = getattr(src, key)
+            if value:
+                out[key] = str(value)
+    if getattr(cit, "date", None):
+        out["date"] = cit.date  # the passage's own date (a compilation of older texts)
+    if getattr(cit, "original", None):
+        out["original"] = source_dict(pack, cit.original)
+    out["grade"] = citation_grade(pack, cit)
+    if getattr(cit, "shows", None):
+        out["shows"] = cit.shows
     return out
+
+
+def source_text(s: dict[str, Any], *, quote: bool = True) -> str:
+    """One citation dict as one line: title, publisher, date, URL, locator, quote, grade, and
+    the primary document behind research notes."""
+    out = _ref_text(s, s["source"])
+    out += f" ({s['locator']})"
+    if quote:
+        out += f': "{_short(s["quote"])}"'
+    extra = [f"grade: {s['grade']}"] if s.get("grade") else []
+    if s.get("shows"):
+        extra.append(f"documents that the channel is {s['shows']}")
+    if s.get("original"):
+        extra.append("original: " + _ref_text(s["original"], s["original"]["id"]))
+    return out + (f" [{'; '.join(extra)}]" if extra else "")
+
+
+def _ref_text(s: dict[str, Any], ident: str) -> str:
+    parts = [s.get("title") or ident]
+    parts += [str(s[k]) for k in ("publisher", "date") if s.get(k)]
+    text = ", ".join(parts) + f" [{ident}]"
+    return text + (f" <{s['url']}>" if s.get("url") else "")
+
+
+def hop_grade(pack: Pack, flow: Any) -> str:
+    """The best grade of the evidence that the channel operates; "lead" when its citations only
+    document that it is barred or not done."""
+    return flow_grade(pack, flow.citations) or "lead"
 
 
 def rule_citations(pack: Pack, rule_id: str) -> list[dict[str, Any]]:
@@ -48,14 +97,20 @@ def route_dict(pack: Pack, route: Route) -> dict[str, Any]:
             "status": hop.status.value, "reasons": reasons, "data": list(flow.data),
             "mechanism": flow.mechanism, "confidence": flow.confidence.value,
             "sources": [citation_dict(pack, c) for c in flow.citations],
+            "grade": hop_grade(pack, flow),
         })
+        shows = sorted({c.shows for c in flow.citations if c.shows})
+        if shows:
+            hops[-1]["documents"] = shows
         if flow.practice:
             hops[-1]["practice"] = {
                 "note": flow.practice,
                 "sources": [citation_dict(pack, c) for c in flow.practice_citations],
             }
+    weakest = max(hops, key=lambda h: GRADES.index(h["grade"]))
     return {
         "id": route.id, "status": route.status.value, "confidence": route.confidence.value,
+        "grade": weakest["grade"], "weakest_evidence": weakest["flow"],
         "leak": route.is_leak, "leak_kind": route.leak_kind,
         "practice_leak": route.practice_leak, "nodes": list(route.nodes),
         "flows": list(route.flows), "hops_count": len(route.flows), "data": list(route.data),
@@ -105,7 +160,10 @@ def render_table(pack: Pack, data: dict[str, Any]) -> str:
     for r in data["routes"]:
         lines.append("")
         lines.append(f"Route {r['id']}  {r['status'].upper()}  ({r['hops_count']} hops, "
-                     f"confidence: {r['confidence']})")
+                     f"confidence: {r['confidence']}, weakest evidence: {r['grade']})")
+        if r["grade"] == "lead":
+            lines.append(f"  EVIDENCE: hop {r['weakest_evidence']} rests only on a lead "
+                         "(unverified research note); check it before relying on this route")
         lines.append("  " + " → ".join(r["nodes"]))
         if r["leak_kind"]:
             lines.append("  " + _LEAK_TEXT[r["leak_kind"]])
@@ -118,16 +176,17 @@ def render_table(pack: Pack, data: dict[str, Any]) -> str:
             lines.append(f"  {i}. {h['from']} → {h['to']}  [{h['status']}]  {h['flow']}"
                          + (f": {h['name']}" if h["name"] else ""))
             lines.append(f"       carries {', '.join(h['data'])}; {h['mechanism']}; "
-                         f"{h['confidence']}")
+                         f"{h['confidence']}; evidence: {h['grade']}")
+            if h.get("documents"):
+                lines.append("       the sources document that this channel is "
+                             f"{' or '.join(h['documents'])}, not that it operates")
             for reason in h["reasons"]:
                 mark = f"[{reason['status']}] " if reason["status"] else ""
                 lines.append(f"       - {mark}{_short(reason['text'])}")
             for src in h["sources"][:2]:
-                lines.append(f"       source: {src['source']} ({src['locator']}): "
-                             f"\"{_short(src['quote'])}\"")
+                lines.append(f"       source: {source_text(src)}")
             for src in h.get("practice", {}).get("sources", [])[:2]:
-                lines.append(f"       practice source: {src['source']} ({src['locator']}): "
-                             f"\"{_short(src['quote'])}\"")
+                lines.append(f"       practice source: {source_text(src)}")
     return "\n".join(lines) + "\n"
 
 
@@ -148,7 +207,7 @@ def render_csv(data: dict[str, Any]) -> str:
                 r["id"], r["status"], r["confidence"], r["leak_kind"] or "", i, h["flow"],
                 h["from"], h["to"], h["status"], ";".join(h["data"]), h["mechanism"],
                 " | ".join(x["text"] for x in h["reasons"]),
-                " | ".join(f"{s['source']} ({s['locator']}): {s['quote']}" for s in h["sources"]),
+                " | ".join(source_text(s) for s in h["sources"]),
             ])
     return buf.getvalue()
 
@@ -173,8 +232,7 @@ def render_md(data: dict[str, Any]) -> str:
         out += ["| # | hop | status | why | evidence |", "|---|---|---|---|---|"]
         for i, h in enumerate(r["hops"], 1):
             why = "<br>".join(_md(x["text"]) for x in h["reasons"]) or "-"
-            ev = "<br>".join(f"{_md(s['source'])} ({_md(s['locator'])}): “{_md(s['quote'])}”"
-                             for s in h["sources"][:2])
+            ev = "<br>".join(_md(source_text(s)) for s in h["sources"][:2])
             out.append(f"| {i} | `{h['from']}` → `{h['to']}` ({_md(h['flow'])}) | {h['status']} "
                        f"| {why} | {ev} |")
     return "\n".join(out) + "\n"

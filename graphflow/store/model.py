@@ -182,7 +182,11 @@ NODES: tuple[NodeSpec, ...] = (
 )
 
 CITE = (POSITION, P("locator", "string", "where in the document"),
-        P("quote", "string", "exact quote"))
+        P("quote", "string", "exact quote"),
+        P("original", "string", "id of the primary Source the cited research notes quote"),
+        P("grade", "string", "verified | secondary | lead, as the research notes tag the fact"),
+        P("date", "string", "date of the cited passage when it differs from the source's"),
+        P("shows", "string", "barred | not-done: the passage documents a bar, not the channel"))
 
 RELS: tuple[RelSpec, ...] = (
     RelSpec("FLOWS_TO", "Actor", "Actor", (

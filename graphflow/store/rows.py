@@ -146,7 +146,8 @@ def _ref(label: str, id_: str) -> tuple[str, dict[str, Any]]:
 def _cites(b: _Builder, label: str, id_: str, cites: Iterable[Citation]) -> None:
     for i, c in enumerate(cites):
         b.rel("SUPPORTED_BY", _ref(label, id_), _ref("Source", c.source),
-              {"position": i, "locator": c.locator, "quote": c.quote})
+              {"position": i, "locator": c.locator, "quote": c.quote,
+               "original": c.original, "grade": c.grade, "date": c.date, "shows": c.shows})
 
 
 def _when(cond: Any) -> dict[str, Any]:
@@ -242,7 +243,9 @@ def _people(b: _Builder, pack: Pack) -> None:
                 b.rel("ABOUT", _ref("Conflict", c.id), _ref(label, about))
         for i, (says, cite) in enumerate(c.positions):
             b.rel("SUPPORTED_BY", _ref("Conflict", c.id), _ref("Source", cite.source),
-                  {"position": i, "locator": cite.locator, "quote": cite.quote, "says": says})
+                  {"position": i, "locator": cite.locator, "quote": cite.quote, "says": says,
+                   "original": cite.original, "grade": cite.grade, "date": cite.date,
+                   "shows": cite.shows})
 
 
 def topology_hash(pack: Pack) -> str:
