@@ -259,3 +259,16 @@ def test_seed_002_passages_carry_their_own_outlets_dates(nyc):
             assert c.date in dates, c.where
             checked += 1
     assert checked >= 5
+
+
+def test_evidence_dates_come_from_the_primary_document_not_the_notes(nyc):
+    from graphflow.core.model import citation_date
+
+    notes = nyc.sources["research-factbase"]
+    for c in _research_citations(nyc):
+        original = nyc.sources[c.original]
+        got = citation_date(nyc.sources, c)
+        assert got == (c.date or (str(original.date) if original.date else None)), c.where
+        assert got != str(notes.date) or str(original.date) == str(notes.date), c.where
+    rt = [c for c in all_citations(nyc) if c.source == "seed-002" and c.date == "2017-02-27"]
+    assert rt and all(citation_date(nyc.sources, c) == "2017-02-27" for c in rt)

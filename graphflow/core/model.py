@@ -80,6 +80,21 @@ class Citation:
         return out
 
 
+def citation_date(sources: Any, cit: Citation) -> str | None:
+    """The date of the evidence a citation gives: the passage's own date, else (for research
+    notes) the date of the primary document the note quotes, else the source's date. Research
+    notes' own date is when they were written, not when the fact held, so it is never used."""
+    if cit.date:
+        return str(cit.date)
+    src = sources.get(cit.source)
+    if src is None:
+        return None
+    if src.kind == "research":
+        original = sources.get(cit.original) if cit.original else None
+        return str(original.date) if original is not None and original.date else None
+    return str(src.date) if src.date else None
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     id: str
