@@ -272,3 +272,18 @@ def test_evidence_dates_come_from_the_primary_document_not_the_notes(nyc):
         assert got != str(notes.date) or str(original.date) == str(notes.date), c.where
     rt = [c for c in all_citations(nyc) if c.source == "seed-002" and c.date == "2017-02-27"]
     assert rt and all(citation_date(nyc.sources, c) == "2017-02-27" for c in rt)
+
+
+def test_explain_and_cut_name_the_original(nyc, run_cli):
+    actor = nyc.actors["nyc-probation"]
+    original = nyc.sources[actor.citations[0].original]
+    code, out, err = run_cli("explain", actor.id)
+    assert code == 0, err
+    assert f"original: {original.title}" in out and original.url in out
+    code, out, err = run_cli("explain", original.id)
+    assert code == 0, err
+    assert "cited_as_original" in out and actor.citations[0].locator in out
+    code, out, err = run_cli("cut", "--profile", "fare-evasion", "--as-of", SEED_DAY.isoformat())
+    assert code == 0, err
+    shown = [line for line in out.splitlines() if line.strip().startswith("source:")]
+    assert shown and all("[grade: " in line for line in shown)

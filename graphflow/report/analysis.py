@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphflow.report.routes import source_text
 from graphflow.report.tables import render_rows
 
 
@@ -38,7 +39,7 @@ def _cut_text(label: str, c: dict[str, Any]) -> list[str]:
                      f"basis {f['basis']}, weight {f['weight']}; controlled by {ctrl}; "
                      f"stops {f['routes_stopped']} route(s)")
         for s in f["sources"][:2]:
-            lines.append(f"      source: {s['source']} ({s['locator']}): \"{s['quote']}\"")
+            lines.append(f"      source: {source_text(s)}")
     return lines
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from graphflow.core.conditions import describe
 from graphflow.core.model import Pack
-from graphflow.report.routes import citation_dict
+from graphflow.report.routes import citation_dict, source_text
 
 
 def _cites(pack: Pack, cites: Any) -> list[dict[str, Any]]:
@@ -72,6 +72,10 @@ def explain_source(pack: Pack, ident: str) -> dict[str, Any]:
         "type": "source", "id": s.id, "title": s.title, "publisher": s.publisher,
         "date": s.date, "url": s.url, "file": s.file, "kind": s.kind,
         "citations": [{"locator": c.locator, "quote": c.quote, "where": c.where} for c in used],
+        "cited_as_original": [
+            {"source": c.source, "locator": c.locator, "quote": c.quote, "where": c.where,
+             "grade": c.grade}
+            for c in all_citations(pack) if c.original == ident],
     }
 
 
@@ -129,7 +133,10 @@ def render_explain(data: dict[str, Any]) -> str:
         elif isinstance(value, list) and value:
             lines.append(f"  {key}:")
             for item in value:
-                if isinstance(item, dict):
+                if isinstance(item, dict) and {"source", "locator", "quote"} <= item.keys() \
+                        and "title" in item:
+                    lines.append(f"    - {source_text(item)}")  # a citation, fully named
+                elif isinstance(item, dict):
                     head = " ".join(f"{k}={v}" for k, v in item.items()
                                     if not isinstance(v, list | dict) and k != "quote" and v)
                     lines.append(f"    - {head}")
@@ -137,8 +144,7 @@ def render_explain(data: dict[str, Any]) -> str:
                         lines.append(f"      \"{' '.join(item['quote'].split())}\"")
                     for src in item.get("sources", []) or []:
                         says = f" says {src['says']!r}" if src.get("says") else ""
-                        lines.append(f"      source: {src['source']} ({src['locator']}){says}: "
-                                     f"\"{' '.join(src['quote'].split())}\"")
+                        lines.append(f"      source{says}: {source_text(src)}")
                 else:
                     lines.append(f"    - {item}")
     return "\n".join(lines) + "\n"
