@@ -287,3 +287,24 @@ def test_explain_and_cut_name_the_original(nyc, run_cli):
     assert code == 0, err
     shown = [line for line in out.splitlines() if line.strip().startswith("source:")]
     assert shown and all("[grade: " in line for line in shown)
+
+
+def test_route_resting_on_a_lead_says_so_in_every_format(nyc, run_cli):
+    args = ("routes", "--from", "court-conviction", "--profile", "fare-evasion",
+            "--as-of", SEED_DAY.isoformat())
+    code, out, err = run_cli(*args, "--format", "json")
+    assert code == 0, err
+    lead = [r for r in json.loads(out)["routes"] if r["grade"] == "lead"]
+    assert lead, "the disposition route rests on leads"
+    for r in lead:
+        weakest = next(h for h in r["hops"] if h["flow"] == r["weakest_evidence"])
+        assert weakest["grade"] == "lead"
+        assert r["confidence"] == "alleged"
+    _, table, _ = run_cli(*args, "--format", "table")
+    assert f"EVIDENCE: hop {lead[0]['weakest_evidence']} rests only on a lead" in table
+    _, md, _ = run_cli(*args, "--format", "md")
+    assert "rests only on a lead" in md
+    _, text, _ = run_cli(*args, "--format", "csv")
+    import csv as csvmod
+    rows = list(csvmod.DictReader(text.splitlines()))
+    assert {row["route_grade"] for row in rows if row["route"] == lead[0]["id"]} == {"lead"}

@@ -192,7 +192,7 @@ def render_table(pack: Pack, data: dict[str, Any]) -> str:
 
 CSV_FIELDS = (
     "route", "route_status", "route_confidence", "leak_kind", "hop", "flow", "from", "to",
-    "hop_status", "data", "mechanism", "reasons", "sources",
+    "hop_status", "data", "mechanism", "reasons", "sources", "route_grade", "hop_grade",
 )
 
 
@@ -207,7 +207,7 @@ def render_csv(data: dict[str, Any]) -> str:
                 r["id"], r["status"], r["confidence"], r["leak_kind"] or "", i, h["flow"],
                 h["from"], h["to"], h["status"], ";".join(h["data"]), h["mechanism"],
                 " | ".join(x["text"] for x in h["reasons"]),
-                " | ".join(source_text(s) for s in h["sources"]),
+                " | ".join(source_text(s) for s in h["sources"]), r["grade"], h["grade"],
             ])
     return buf.getvalue()
 
@@ -229,6 +229,10 @@ def render_md(data: dict[str, Any]) -> str:
                 " → ".join(f"`{n}`" for n in r["nodes"]), ""]
         if r["leak_kind"]:
             out += [f"**{_LEAK_TEXT[r['leak_kind']]}**", ""]
+        out += [f"Confidence {r['confidence']}; weakest evidence: {r['grade']} "
+                f"(`{_md(r['weakest_evidence'])}`)"
+                + (", which rests only on a lead (an unverified research note)."
+                   if r["grade"] == "lead" else "."), ""]
         out += ["| # | hop | status | why | evidence |", "|---|---|---|---|---|"]
         for i, h in enumerate(r["hops"], 1):
             why = "<br>".join(_md(x["text"]) for x in h["reasons"]) or "-"
