@@ -225,6 +225,16 @@ def test_no_dmv_data_reaches_ice_from_an_arrest_today(nyc, profile):
     report = run_query(nyc, engine, query)
     leaking = [r.id for r in report.routes if "dmv-record" in r.data and r.status.value == "open"]
     assert leaking == []
+    from graphflow.analysis.exposure import exposure
+    items = {e["data"]: e for e in exposure(nyc, report.routes)}
+    assert "open" not in items.get("dmv-record", {}).get("statuses", [])
+
+
+def test_exposure_command_lists_no_dmv_record_today(run_cli):
+    code, out, err = run_cli("exposure", "--profile", "fare-evasion", "--as-of",
+                             QUERY_DAY.isoformat(), "--format", "json")
+    assert code == 0, err
+    assert "dmv-record" not in out
 
 
 # -- seed 002 mixes February (RT) and April (Daily News) 2017 text ----------------------------
