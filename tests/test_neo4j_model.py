@@ -123,64 +123,7 @@ def test_statements_use_parameters_and_model_labels() -> None:
     assert all("$pack" in s and "DETACH DELETE" in s for s in delete_statements())
 
 
-# -- the read-only check ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("text", "word"), [
-    ("CREATE (n:X)", "CREATE"),
-    ("match (n) set n.x = 1", "SET"),
-    ("MATCH (n) WITH n CALL { CREATE (:X) } RETURN 1", "CREATE"),
-    ("MATCH (n) DETACH DELETE n", "DETACH"),
-    ("MATCH (n) REMOVE n:Actor", "REMOVE"),
-    ("MERGE (n:X {id: 1})", "MERGE"),
-    ("DROP CONSTRAINT graphflow_actor_key", "DROP"),
-    ("CREATE INDEX x FOR (n:X) ON (n.y)", "CREATE"),
-    ("LOAD CSV FROM 'file:///etc/passwd' AS l RETURN l", "LOAD CSV"),
-    ("UNWIND [1] AS i FOREACH (x IN [1] | MERGE (:X))", "FOREACH"),
-    ("MATCH (n) CALL { WITH n RETURN n AS m } IN TRANSACTIONS RETURN m", "IN TRANSACTIONS"),
-    ("CALL db.createLabel('X')", "CALL db.createLabel"),
-    ("CALL apoc.periodic.iterate('MATCH (n) RETURN n', 'DELETE n', {})", "CALL apoc"),
-    ("RETURN apoc.cypher.runFirstColumnSingle('CREATE (n) RETURN n', {})", "apoc.cypher"),
-    ("CALL `db`.`createLabel`('X')", "CALL"),
-    ("MATCH (n) RETURN n /* harmless */ ; CREATE (:X)", "CREATE"),
-    ("RETURN 'it\\'s' AS a, 1 AS b CREATE (:X)", "CREATE"),
-    ("STOP DATABASE neo4j", "administration"),
-    ("ALTER USER neo4j SET PASSWORD 'x'", "ALTER"),
-])
-def test_writing_queries_are_refused(text: str, word: str) -> None:
-    reason = readonly.write_reason(text)
-    assert reason and word.split()[0] in reason, (text, reason)
-    with pytest.raises(GraphflowError, match=r"^refused: this query would write \("):
-        readonly.check_read_only(text)
-
-
-@pytest.mark.parametrize("text", [
-    "MATCH (n:Actor) WHERE n.name CONTAINS 'CREATE' RETURN n.id",
-    'RETURN "MERGE; DELETE \\" SET" AS s',
-    "MATCH (n) // DELETE everything\nRETURN count(n)",
-    "MATCH (n) /* DROP */ RETURN count(n)",
-    "MATCH (n:`CREATE`) RETURN n",
-    "MATCH (n) RETURN n.set, n.offset, n.created_at",
-    "MATCH (n) RETURN {set: 1, delete: 2} AS m",
-    "CALL db.labels() YIELD label RETURN label",
-    "CALL db.schema.visualization()",
-    "MATCH (a) CALL { WITH a RETURN a.id AS x } RETURN x",
-    "MATCH (a) CALL (a) { RETURN a.id AS x } RETURN x",
-    "SHOW INDEXES",
-    "MATCH (start:Actor)-[:FLOWS_TO]->(stop) RETURN start, stop",
-])
-def test_reading_queries_pass(text: str) -> None:
-    assert readonly.write_reason(text) is None, text
-
-
-def test_strip_literals_and_labels() -> None:
-    bare = readonly.strip_literals("RETURN 'a\\'CREATE' + \"x\" // c\n, `we`ird` /* x */")
-    assert "CREATE" not in bare and "we" not in bare and "/*" not in bare
-    labels, types = readonly.used_labels(
-        "MATCH (a:Actor:Agnecy)-[r:FLOWS_TO|PART_OFF*1..3]->(:Event), (x {id: 'y:Z'}) "
-        "WHERE a.name = 'q' RETURN count(x)")
-    assert labels == ["Actor", "Agnecy", "Event"]
-    assert types == ["FLOWS_TO", "PART_OFF"]
+# (the read-only check: tests/test_cypher_guard.py)
 
 
 # -- canned queries ------------------------------------------------------------------------------
