@@ -1,19 +1,14 @@
 """Load a pack folder into the domain model, collecting every problem with file:line.
 
-Schema checks run a compiled fast check first (plain Python closures for the JSON Schema
-keywords our schemas use); only a file that fails it, or whose schema uses a keyword the fast
-check does not know, goes through the full ``jsonschema`` validator, which then reports the
-problems exactly as before. Every item of every file is checked either way.
+Every item of every file is checked against the JSON Schema by jsonschema-rs (see
+``packs/schema.py``); a path that is there but is not a regular file (a folder, a FIFO) is an
+error, never skipped.
 """
 
 from __future__ import annotations
 
 import gc
-import json
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +29,10 @@ from graphflow.core.model import (
     Source,
 )
 from graphflow.errors import GraphflowError
-from graphflow.packs.locate import pack_path, schema_root
+from graphflow.packs.locate import pack_path
 from graphflow.packs.problems import Problem
 from graphflow.packs.references import cross_check
-from graphflow.packs.schema import schema_problems
+from graphflow.packs.schema import is_valid, schema_problems
 from graphflow.packs.yamlio import YamlDoc, load_yaml, paused_gc
 
 _CONFIDENCES = {c.value: c for c in Confidence}
@@ -87,7 +82,7 @@ def read_docs(folder: Path) -> tuple[dict[str, YamlDoc], list[Problem]]:
     problems: list[Problem] = []
     for kind, name, required in FILES:
         path = folder / name
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             if required:
                 problems.append(Problem(str(path), "missing file", "see docs/pack-format.md"))
             continue
@@ -96,7 +91,7 @@ def read_docs(folder: Path) -> tuple[dict[str, YamlDoc], list[Problem]]:
         except GraphflowError as exc:
             problems.append(Problem(exc.where or str(path), exc.what, exc.hint))
             continue
-        found = [] if fast_valid(kind, doc.data) else schema_problems(kind, doc)
+        found = schema_problems(kind, doc)
         problems.extend(found)
         if not found:
             docs[kind] = doc
@@ -132,6 +127,8 @@ def build_pack(folder: Path, docs: dict[str, YamlDoc]) -> tuple[Pack, list[Probl
         for d in docs["data_items"].data["data_items"]
     }
     sdoc = docs["sources"]
+    for i, s in enumerate(sdoc.data["sources"]):
+        date(s.get("date"), sdoc, ("sources", i, "date"))  # an impossible date is an error
     sources = {
         s["id"]: Source(
             s["id"], s["title"], s.get("publisher"), s.get("date"), s.get("url"), s.get("file"),
@@ -271,153 +268,6 @@ def load_pack(name_or_path: str | Path | None = None) -> Pack:
     return _CACHE[key]
 
 
-# --- the compiled fast schema check ---------------------------------------------------------
-
-Check = Callable[[Any], bool]
-_ANNOTATIONS = {"$schema", "$id", "$defs", "$comment", "title", "description", "default",
-                "examples", "deprecated", "readOnly", "writeOnly", "format"}
-_OBJECT = {"properties", "additionalProperties", "required"}
-_TYPES: dict[str, Check] = {
-    "string": lambda x: isinstance(x, str),
-    "object": lambda x: isinstance(x, dict),
-    "array": lambda x: isinstance(x, list),
-    "boolean": lambda x: isinstance(x, bool),
-    "null": lambda x: x is None,
-    "number": lambda x: isinstance(x, int | float) and not isinstance(x, bool),
-    "integer": lambda x: (isinstance(x, int) and not isinstance(x, bool))
-    or (isinstance(x, float) and x.is_integer()),
-}
-
-
-def _never(_: Any) -> bool:
-    return False
-
-
-def _all(checks: list[Check]) -> Check:
-    if not checks:
-        return lambda _: True
-    if len(checks) == 1:
-        return checks[0]
-
-    def check(x: Any) -> bool:
-        for c in checks:  # noqa: SIM110 (a plain loop is faster than all() on a generator)
-            if not c(x):
-                return False
-        return True
-    return check
-
-
-class _Compiler:
-    """JSON Schema (the subset our schemas use) to Python closures that answer valid or not.
-    An unknown keyword compiles to "not valid", which sends the file to the full validator."""
-
-    def __init__(self, docs: dict[str, dict]):
-        self.docs = docs
-        self.refs: dict[tuple[str, str], list[Check]] = {}
-
-    def ref(self, base: str, ref: str) -> Check:
-        doc_id, _, pointer = ref.partition("#")
-        doc_id = doc_id or base
-        key = (doc_id, pointer)
-        cell = self.refs.get(key)
-        if cell is None:
-            cell = self.refs[key] = [_never]
-            node: Any = self.docs.get(doc_id)
-            for part in [p for p in pointer.split("/") if p]:
-                node = node.get(part.replace("~1", "/").replace("~0", "~")) if node else None
-            cell[0] = self.compile(node, doc_id) if isinstance(node, dict | bool) else _never
-        return lambda x: cell[0](x)
-
-    def compile(self, schema: Any, base: str) -> Check:
-        if schema is True:
-            return lambda _: True
-        if schema is False or not isinstance(schema, dict):
-            return _never
-        checks: list[Check] = []
-        if {"properties", "additionalProperties", "required"} & schema.keys():
-            checks.append(self._object(schema, base))
-        for key, value in schema.items():
-            made = self._keyword(key, value, schema, base)
-            if made is _never:
-                return _never
-            if made is not None:
-                checks.append(made)
-        return _all(checks)
-
-    def _keyword(self, key: str, value: Any, schema: dict, base: str) -> Check | None:
-        if key in _ANNOTATIONS or key in _OBJECT or key == "then":
-            return None  # "then" goes with "if"
-        if key == "$ref":
-            return self.ref(base, value)
-        if key == "type":
-            types = [_TYPES.get(t, _never) for t in ([value] if isinstance(value, str) else value)]
-            return types[0] if len(types) == 1 else lambda x: any(t(x) for t in types)
-        if key in ("enum", "const"):
-            options = value if key == "enum" else [value]
-            if not all(v is None or isinstance(v, str) for v in options):
-                return _never
-            strings, nullable = {v for v in options if v is not None}, None in options
-            return lambda x: (x is None and nullable) or (isinstance(x, str) and x in strings)
-        if key == "pattern":
-            search = re.compile(value).search
-            return lambda x: not isinstance(x, str) or search(x) is not None
-        if key in ("minLength", "minItems", "minProperties", "maxProperties"):
-            kind = str if key == "minLength" else list if key == "minItems" else dict
-            if key == "maxProperties":
-                return lambda x: not isinstance(x, dict) or len(x) <= value
-            return lambda x: not isinstance(x, kind) or len(x) >= value
-        if key in ("minimum", "maximum"):
-            number = _TYPES["number"]
-            if key == "minimum":
-                return lambda x: not number(x) or x >= value
-            return lambda x: not number(x) or x <= value
-        if key == "items" and isinstance(value, dict):
-            item = self.compile(value, base)
-            return lambda x: not isinstance(x, list) or all(item(i) for i in x)
-        if key == "oneOf":
-            options = [self.compile(v, base) for v in value]
-            return lambda x: sum(1 for o in options if o(x)) == 1
-        if key == "if":
-            cond, then = self.compile(value, base), self.compile(schema.get("then", True), base)
-            if "else" in schema:
-                return _never
-            return lambda x: not cond(x) or then(x)
-        if key == "propertyNames":
-            name = self.compile(value, base)
-            return lambda x: not isinstance(x, dict) or all(name(k) for k in x)
-        return _never
-
-    def _object(self, schema: dict, base: str) -> Check:
-        props = {k: self.compile(v, base) for k, v in schema.get("properties", {}).items()}
-        extra = schema.get("additionalProperties", True)
-        other = None if extra is False else self.compile(extra, base)
-        required = frozenset(schema.get("required", ()))
-
-        def check(x: Any) -> bool:
-            if not isinstance(x, dict):
-                return True
-            for k, v in x.items():
-                c = props.get(k)
-                if c is None:
-                    if other is None or not other(v):
-                        return False
-                elif not c(v):
-                    return False
-            return required <= x.keys()
-        return check
-
-
-@cache
-def _fast_checks() -> dict[str, Check]:
-    docs = {}
-    for path in sorted(schema_root().glob("*.schema.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        docs[doc["$id"]] = doc
-    compiler = _Compiler(docs)
-    return {k.removesuffix(".schema.json"): compiler.ref(k, "#") for k in docs}
-
-
 def fast_valid(kind: str, data: Any) -> bool:
-    """True only if ``data`` is certainly valid against the schema of ``kind``."""
-    check = _fast_checks().get(kind)
-    return check is not None and check(data)
+    """True only if ``data`` is valid against the schema of ``kind`` (jsonschema-rs)."""
+    return is_valid(kind, data)

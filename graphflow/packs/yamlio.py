@@ -6,11 +6,22 @@ stores a value's line only where it differs from its parent's (``YamlDoc.line`` 
 same either way). Anything unusual (anchors, aliases, explicit tags, merge keys, several
 documents) and every syntax error goes through the original composer path, so results and
 error messages are exactly those of ``SafeLoader``.
+
+Every input is bounded before and while it is parsed (see docs/pack-format.md, "Limits"): only
+regular files of at most ``MAX_FILE_BYTES`` are read (never a device, FIFO or folder), the text
+must be UTF-8 with no character YAML forbids, nesting stops at ``MAX_DEPTH`` levels, aliases may
+not refer to their own anchor nor expand the document by more than ``MAX_ALIAS_VALUES`` values,
+and numbers must be finite, with integers at most ``MAX_INT`` in size. Each refusal is a
+one-line error with file:line.
 """
 
 from __future__ import annotations
 
 import gc
+import math
+import os
+import re
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +30,7 @@ from typing import Any
 
 import yaml
 from yaml.events import (
+    AliasEvent,
     DocumentEndEvent,
     MappingEndEvent,
     MappingStartEvent,
@@ -33,16 +45,93 @@ from graphflow.errors import GraphflowError
 PathKey = tuple[str | int, ...]
 # Files larger than this report libyaml's own syntax message instead of re-parsing slowly.
 EXACT_ERROR_BYTES = 4_000_000
+# Limits on any YAML file graphflow reads (pack files and --assume-rule files).
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_DEPTH = 160  # nested mappings and lists (a 64-deep condition needs about 135)
+MAX_ALIAS_VALUES = 100_000  # values that aliases may add to a file, all aliases together
+MAX_INT = 2**53 - 1  # the largest integer every JSON reader and Neo4j hold exactly
+# Characters YAML 1.1 does not allow in a stream (NUL and the other C0/C1 controls).
+_UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd"
+                          "\U00010000-\U0010ffff]")
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as strings (the schema checks their form)."""
+    """SafeLoader that keeps dates as strings (the schema checks their form), and while
+    composing bounds nesting, refuses an alias inside its own anchor, records where each alias
+    is (to bound what aliases expand to) and checks numbers, each with the line."""
+
+    def __init__(self, stream: Any, path: Path | None = None) -> None:
+        super().__init__(stream)
+        self.where_path = path
+        self.depth = 0
+        self.open_anchors: set[str] = set()
+        self.aliases: list[tuple[int, str, yaml.Node]] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, AliasEvent):
+            if event.anchor in self.open_anchors:
+                raise _error(self.where_path, line, f"alias *{event.anchor} is inside its own "
+                             "anchor (a recursive document)", "remove the alias")
+            node = super().compose_node(parent, index)
+            self.aliases.append((line, event.anchor, node))
+            return node
+        nested = isinstance(event, MappingStartEvent | SequenceStartEvent)
+        self.depth += nested
+        if self.depth > MAX_DEPTH:
+            raise _too_deep(self.where_path, line)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self.open_anchors.add(anchor)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= nested
+            if anchor is not None:
+                self.open_anchors.discard(anchor)
+        if isinstance(node, yaml.ScalarNode) and node.tag in _NUMBER_TAGS:
+            problem = _number_problem(node.tag, node.value)
+            if problem:
+                raise _error(self.where_path, line, problem, _NUMBER_HINT)
+        return node
 
 
 _Loader.yaml_implicit_resolvers = {
     ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+_NUMBER_HINT = "numbers must be finite, integers at most 9007199254740991 in size"
+
+
+def _error(path: Path | None, line: int, what: str, hint: str | None = None) -> GraphflowError:
+    return GraphflowError(what, where=f"{path}:{line}", hint=hint)
+
+
+def _too_deep(path: Path | None, line: int) -> GraphflowError:
+    return _error(path, line, f"nested more than {MAX_DEPTH} levels deep",
+                  "flatten the structure (see docs/pack-format.md, Limits)")
+
+
+_MAKER = yaml.SafeLoader("")
+
+
+def _number_problem(tag: str, text: str) -> str | None:
+    """Why a YAML number cannot be pack data (not finite, or an integer past MAX_INT)."""
+    if tag == "tag:yaml.org,2002:int":
+        if len(text) > 80:
+            return f"integer {text[:20]}... ({len(text)} characters) is too large"
+        value = _MAKER.construct_yaml_int(yaml.ScalarNode(tag, text))
+        if abs(value) > MAX_INT:
+            return f"integer {text} is too large"
+        return None
+    value = _MAKER.construct_yaml_float(yaml.ScalarNode(tag, text))
+    if not math.isfinite(value):
+        return f"{text} is not a finite number (JSON has no NaN or infinity)"
+    return None
+
 
 try:
     from yaml.cyaml import CParser as _Parser
@@ -130,6 +219,8 @@ class _Scalars:
         if tag == _STR:
             value: Any = self.quoted.setdefault(text, text)
         elif tag in _SIMPLE:
+            if tag in _NUMBER_TAGS and _number_problem(tag, text):
+                raise _Unusual("number out of range")  # the composer reports it with its line
             value = self._maker.construct_object(yaml.ScalarNode(tag, text))
         else:  # merge keys and other special tags
             raise _Unusual(tag)
@@ -174,7 +265,7 @@ def _build(get: Any, scalars: _Scalars, path: Path) -> YamlDoc:
             root = resolve(ev.value)
     elif cls is MappingStartEvent or cls is SequenceStartEvent:
         root = {} if cls is MappingStartEvent else []
-        _fill(get, root, lines, cline, plain, quoted, resolve)
+        _fill(get, root, lines, cline, plain, quoted, resolve, path)
     else:
         raise _Unusual(cls.__name__)
     if get().__class__ is not DocumentEndEvent or get().__class__ is not StreamEndEvent:
@@ -183,7 +274,7 @@ def _build(get: Any, scalars: _Scalars, path: Path) -> YamlDoc:
 
 
 def _fill(get: Any, cont: Any, lines: dict[PathKey, int], cline: int, plain: dict,
-          quoted: dict, resolve: Any) -> None:
+          quoted: dict, resolve: Any, path: Path) -> None:
     """Read events into ``cont`` (the root container) until it ends."""
     cpath: PathKey = ()
     is_map = isinstance(cont, dict)
@@ -238,6 +329,8 @@ def _fill(get: Any, cont: Any, lines: dict[PathKey, int], cline: int, plain: dic
             if line != cline:
                 lines[npath] = line
             stack.append((cont, cpath, cline, is_map, nkeys))
+            if len(stack) >= MAX_DEPTH:
+                raise _too_deep(path, line)
             cont, cpath, cline, is_map, nkeys = new, npath, line, cls is MappingStartEvent, 0
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
             if is_map and len(cont) != nkeys:
@@ -251,9 +344,11 @@ def _fill(get: Any, cont: Any, lines: dict[PathKey, int], cline: int, plain: dic
 
 def _slow_load(text: str, path: Path) -> YamlDoc:
     """The composer path: a node tree, then data and lines from it."""
-    loader = _Loader(text)
+    loader = _Loader(text, path)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _check_aliases(node, loader.aliases, path)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         raise _broken(exc, path) from None
@@ -265,6 +360,46 @@ def _slow_load(text: str, path: Path) -> YamlDoc:
     if node is not None:
         _walk(node, (), lines, path)
     return YamlDoc(path, data, lines)
+
+
+def _check_aliases(root: yaml.Node, aliases: list[tuple[int, str, yaml.Node]],
+                   path: Path) -> None:
+    """Refuse a document whose aliases expand it by more than MAX_ALIAS_VALUES values (an
+    "alias bomb"), at the line of the alias that stands for the most values."""
+    if not aliases:
+        return
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:  # values in the expanded node; nesting <= MAX_DEPTH
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k) + size(v)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item)
+        sizes[id(node)] = total
+        return total
+
+    expanded = size(root)
+    if expanded - len(sizes) > MAX_ALIAS_VALUES:
+        line, anchor, node = max(aliases, key=lambda a: size(a[2]))
+        raise _error(path, line, f"aliases expand this file to {expanded:,} values, more than "
+                     f"{MAX_ALIAS_VALUES:,} beyond what it spells out (*{anchor} alone stands "
+                     f"for {size(node):,}); an alias bomb?", "write the values out, or use fewer "
+                     "aliases")
+
+
+def _unreadable_char(text: str, path: Path) -> GraphflowError | None:
+    bad = _UNPRINTABLE.search(text)
+    if bad is None:
+        return None
+    line = text.count("\n", 0, bad.start()) + 1
+    return _error(path, line, f"character U+{ord(bad.group()):04X} is not allowed in YAML",
+                  "remove it; NUL and other control characters cannot appear in a pack file")
 
 
 def _broken(exc: yaml.MarkedYAMLError, path: Path) -> GraphflowError:
@@ -279,6 +414,9 @@ def _broken(exc: yaml.MarkedYAMLError, path: Path) -> GraphflowError:
 
 def load_yaml_text(text: str, path: Path) -> YamlDoc:
     """Parse YAML text; a syntax error becomes a one-line GraphflowError with file:line."""
+    bad = _unreadable_char(text, path)
+    if bad is not None:
+        raise bad
     with paused_gc():
         try:
             return _fast_load(text, path)
@@ -292,12 +430,48 @@ def load_yaml_text(text: str, path: Path) -> YamlDoc:
             return _slow_load(text, path)
 
 
-def load_yaml(path: Path) -> YamlDoc:
-    """Read and parse a YAML file."""
+def read_text(path: Path) -> str:
+    """The UTF-8 text of a regular file of at most MAX_FILE_BYTES. A folder, device, FIFO or
+    socket is refused before anything is read (the file is opened without blocking and checked
+    on the open descriptor); a decoding error gives its line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise GraphflowError("file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GraphflowError(f"cannot read file: {exc}", where=str(path)) from None
-    return load_yaml_text(text, path)
+    except OSError as exc:
+        raise GraphflowError(f"cannot read file: {exc.strerror or exc}", where=str(path)) from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
+        os.close(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise GraphflowError("is a folder, not a file", where=str(path),
+                                 hint="give the path of a .yaml file")
+        if not stat.S_ISREG(st.st_mode):
+            raise GraphflowError("is not a regular file (a device, FIFO or socket)",
+                                 where=str(path), hint="give the path of a .yaml file")
+        raise _too_big(path, st.st_size)
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise GraphflowError(f"cannot read file: {exc.strerror or exc}",
+                                 where=str(path)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_big(path, len(raw))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        byte = raw[exc.start:exc.start + 1].hex()
+        raise _error(path, line, f"not UTF-8: byte 0x{byte} cannot be decoded",
+                     "save the file as UTF-8") from None
+
+
+def _too_big(path: Path, size: int) -> GraphflowError:
+    return GraphflowError(f"file is {size:,} bytes, more than the limit of {MAX_FILE_BYTES:,}",
+                          where=str(path), hint="split the pack, see docs/pack-format.md")
+
+
+def load_yaml(path: Path) -> YamlDoc:
+    """Read and parse a YAML file."""
+    return load_yaml_text(read_text(path), path)
