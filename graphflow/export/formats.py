@@ -2,8 +2,9 @@
 
 An export is a :class:`Selection`: the actors and flows of a whole pack, or of one query's
 routes, with each flow's hop status when a case (profile, facts, date) is given. Every writer
-goes through :func:`write_bytes`, which writes atomically (temp file in the same folder, fsync,
-``os.replace``) and never leaves a half-written file; ``-`` writes to stdout.
+goes through :func:`graphflow.outfile.atomic_output` (re-exported here as ``write_bytes``), which
+writes atomically (temp file in the same folder, fsync, ``os.replace``), only to a regular file
+or a new path, and never leaves a half-written file; ``-`` writes to stdout.
 
 GraphML, GEXF and CSV hold flat values only: lists are joined with ``"; "``, citations become
 ``source (locator): "quote"`` text joined with ``" | "``. The JSON export keeps everything
@@ -17,9 +18,8 @@ import datetime as dt
 import io
 import json
 import os
-import sys
-import tempfile
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,10 @@ from graphflow.core.model import Actor, Citation, Flow, Pack
 from graphflow.core.routes import Route
 from graphflow.core.status import STATUS_NAMES, HopStatus, StatusEvaluator
 from graphflow.errors import GraphflowError
+from graphflow.outfile import atomic_output, write_bytes
 from graphflow.report.routes import citation_dict, source_text
+
+__all__ = ["write_bytes", "write_folder"]
 
 JSON_VERSION = 1
 SEP = "; "
@@ -258,53 +261,7 @@ def csv_files(sel: Selection) -> dict[str, bytes]:
     return {"nodes.csv": _csv(nodes, NODE_FIELDS), "edges.csv": _csv(edges, edge_fields)}
 
 
-# --- atomic writing ------------------------------------------------------------------------
-
-def _check_parent(target: Path) -> Path:
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise GraphflowError(f"cannot write {target}: folder {parent} does not exist",
-                             where="--output", hint="create the folder first")
-    if target.is_dir():
-        raise GraphflowError(f"cannot write {target}: it is a folder", where="--output",
-                             hint="give a file name")
-    return parent
-
-
-def _temp_for(target: Path, parent: Path, payload: bytes) -> str:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return tmp
-
-
-def write_bytes(payload: bytes, output: str | os.PathLike[str]) -> Path | None:
-    """Write ``payload`` to ``output`` atomically, or to stdout for ``-`` (returns None)."""
-    if str(output) == "-":
-        sys.stdout.buffer.write(payload)
-        sys.stdout.flush()
-        return None
-    target = Path(output)
-    parent = _check_parent(target)
-    try:
-        tmp = _temp_for(target, parent, payload)
-        try:
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise GraphflowError(f"cannot write {target}: {exc.strerror or exc}",
-                             where="--output") from None
-    return target
-
+# --- atomic writing: graphflow.outfile, the one writer ------------------------------------
 
 def write_folder(files: Mapping[str, bytes], folder: str | os.PathLike[str]) -> Path:
     """Write several files into ``folder`` (created if missing, its parent must exist): all
@@ -317,23 +274,16 @@ def write_folder(files: Mapping[str, bytes], folder: str | os.PathLike[str]) -> 
         raise GraphflowError(f"cannot write into {target}: it is a file", where="--output",
                              hint="give a folder for nodes.csv and edges.csv")
     if not target.exists():
-        _check_parent(target)
+        parent = target.parent if str(target.parent) else Path(".")
+        if not parent.is_dir():
+            raise GraphflowError(f"cannot write {target}: folder {parent} does not exist",
+                                 where="--output", hint="create the folder first")
         try:
             target.mkdir()
         except OSError as exc:
             raise GraphflowError(f"cannot create {target}: {exc.strerror or exc}",
                                  where="--output") from None
-    temps: dict[str, str] = {}
-    try:
+    with ExitStack() as stack:
         for name, payload in files.items():
-            temps[name] = _temp_for(target / name, target, payload)
-        for name, tmp in list(temps.items()):
-            os.replace(tmp, target / name)
-            del temps[name]
-    except OSError as exc:
-        raise GraphflowError(f"cannot write into {target}: {exc.strerror or exc}",
-                             where="--output") from None
-    finally:
-        for tmp in temps.values():
-            Path(tmp).unlink(missing_ok=True)
+            stack.enter_context(atomic_output(target / name)).write(payload)
     return target

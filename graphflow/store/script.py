@@ -9,15 +9,14 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TextIO
 
 from graphflow.errors import GraphflowError
+from graphflow.outfile import atomic_output
 from graphflow.store.load import (
     chunks,
     delete_statements,
@@ -81,18 +80,9 @@ def cypher_script(data: GraphData, *, batch: int = SCRIPT_BATCH) -> Iterator[str
     yield ":commit"
 
 
-@contextmanager
-def _atomic(path: Path) -> Iterator[TextIO]:
+def _atomic(path: Path) -> AbstractContextManager[TextIO]:
     """A text file written next to ``path`` and renamed over it when complete."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
+    return atomic_output(path, text=True)
 
 
 def write_script(data: GraphData, path: Path) -> int:
