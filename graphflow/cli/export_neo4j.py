@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from graphflow.cli.options import pack_option
+from graphflow.cli.options import MAX_HOPS_TYPE, pack_option
 from graphflow.errors import GraphflowError
 
 
@@ -27,7 +27,7 @@ def _graph(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_ho
 
 
 def _status_options(f):
-    f = click.option("--max-hops", type=int, default=8, show_default=True,
+    f = click.option("--max-hops", type=MAX_HOPS_TYPE, default=8, show_default=True,
                      help="Longest route stored with --with-statuses.")(f)
     f = click.option("--as-of", "as_of", multiple=True, metavar="YYYY-MM-DD",
                      help="Date of the statuses (repeatable; default: today).")(f)

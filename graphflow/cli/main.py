@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -74,16 +75,57 @@ def cli() -> None:
     """
 
 
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT}
+
+
+def _usage(exc: click.UsageError) -> str:
+    param = getattr(exc, "param", None)
+    opts = getattr(param, "opts", None)
+    if (isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter)
+            and isinstance(param, click.Option) and opts and exc.message):
+        what = f"{max(opts, key=len)} {exc.message}"
+    else:
+        what = exc.format_message()
+    path = exc.ctx.command_path if exc.ctx else "graphflow"
+    return f"{what} (see `{path} --help`)".replace("\n", " ")
+
+
+def _safe(text: str) -> str:
+    from graphflow.report.tables import terminal_safe
+
+    return terminal_safe(text)
+
+
+def _quiet_stdout() -> None:
+    """After stdout failed, point it at /dev/null so the interpreter's last flush is silent."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _os_error(exc: OSError) -> str:
+    why = exc.strerror or str(exc)
+    if exc.filename is None and exc.errno in _OUTPUT_ERRNOS:
+        return f"cannot write the output: {why}"
+    return f"{exc.filename}: {why}" if exc.filename is not None else why
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning every expected failure into one line on stderr."""
     try:
         cli.main(args=argv, prog_name="graphflow", standalone_mode=False)
+        sys.stdout.flush()  # a full disk or closed pipe shows here, not at exit
     except GraphflowError as exc:
-        click.echo(f"graphflow: error: {exc.one_line()}", err=True)
+        click.echo(f"graphflow: error: {_safe(exc.one_line())}", err=True)
         sys.exit(1)
     except click.exceptions.Abort:
         click.echo("graphflow: aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:  # one line too, saying where to find the usage
+        click.echo(f"graphflow: error: {_safe(_usage(exc))}", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -92,11 +134,16 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("graphflow: interrupted", err=True)
         sys.exit(130)
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`graphflow routes | head`): not an error
+        _quiet_stdout()
         sys.exit(0)
+    except OSError as exc:  # out of space, a name too long, ...: one line, no traceback
+        _quiet_stdout()
+        click.echo(f"graphflow: error: {_safe(_os_error(exc))}", err=True)
+        sys.exit(1)
     except Exception as exc:  # a bug: still one line, unless debugging
         if os.environ.get("GRAPHFLOW_DEBUG"):
             raise
-        click.echo(f"graphflow: internal error: {type(exc).__name__}: {exc} "
+        click.echo(f"graphflow: internal error: {type(exc).__name__}: {_safe(str(exc))} "
                    "(set GRAPHFLOW_DEBUG=1 for a traceback, and please report it)", err=True)
         sys.exit(70)

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from graphflow.cli.options import dump_json, emit, pack_option
+from graphflow.cli.options import MAX_HOPS_TYPE, dump_json, emit, pack_option
 from graphflow.errors import GraphflowError
 
 ENV_HELP = ("Connection: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD (asked for in a terminal if "
@@ -126,7 +126,7 @@ def _progress() -> tuple[Any, Any]:
               help="Also write hop and route statuses for every profile of the pack.")
 @click.option("--as-of", "as_of", multiple=True, metavar="YYYY-MM-DD",
               help="Date of the statuses (repeatable; default: today). Needs --with-statuses.")
-@click.option("--max-hops", type=int, default=8, show_default=True,
+@click.option("--max-hops", type=MAX_HOPS_TYPE, default=8, show_default=True,
               help="Longest route stored with --with-statuses.")
 @click.option("--batch-size", type=int, default=1000, show_default=True,
               help="Rows per UNWIND statement.")

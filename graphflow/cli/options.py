@@ -10,11 +10,60 @@ from typing import Any
 import click
 
 FORMATS = ("table", "json", "csv", "md")
+# The longest route a query may ask for (also the store's limit, store/engine.MAX_HOPS_LIMIT;
+# a test checks they agree). Documented in docs/pack-format.md, "Limits".
+MAX_HOPS = 32
+
+
+class HopCount(click.ParamType):
+    """A hop bound: a whole number from 1 to MAX_HOPS (any size of input is a clean error)."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        from graphflow.errors import GraphflowError
+
+        name = _name(param)
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value).strip()
+            if not text.lstrip("+-").isdigit() or len(text) > 40:
+                raise GraphflowError(f"{name} must be a whole number, not {text[:40]!r}")
+            number = int(text)
+        if number < 1:
+            raise GraphflowError(f"{name} must be at least 1, not {number}")
+        if number > MAX_HOPS:
+            raise GraphflowError(f"{name} must be at most {MAX_HOPS}, not {number}",
+                                 hint="longer routes are not searched; see docs/pack-format.md")
+        return number
+
+
+MAX_HOPS_TYPE = HopCount()
+
+
+def _name(param: click.Parameter | None) -> str:
+    opts = getattr(param, "opts", None) or ["value"]
+    return max(opts, key=len)
+
+
+def not_empty(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """An id given on the command line may not be empty: ``--from ""`` is an error, never a
+    silent fall-back to the default."""
+    from graphflow.errors import GraphflowError
+
+    values = value if isinstance(value, tuple) else (value,)
+    for v in values:
+        if v is not None and not str(v).strip():
+            raise GraphflowError(f"{_name(param)} must not be empty",
+                                 hint="leave the option out for the default")
+    return value
 
 
 def pack_option(f: Callable) -> Callable:
     return click.option(
         "--data", "data", envvar="GRAPHFLOW_DATA", default=None, metavar="PACK",
+        callback=not_empty,
         help="Pack name (bundled) or folder. Default: the bundled nyc pack.",
     )(f)
 
@@ -38,15 +87,16 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
 def case_options(f: Callable) -> Callable:
     """--from/--to/--profile/--set/--max-hops: who, from where to where."""
     opts = [
-        click.option("--from", "source", default=None, metavar="ACTOR",
+        click.option("--from", "source", default=None, metavar="ACTOR", callback=not_empty,
                      help="Trigger event or actor (id, name or alias). Default: the pack's."),
-        click.option("--to", "target", default=None, metavar="ACTOR",
+        click.option("--to", "target", default=None, metavar="ACTOR", callback=not_empty,
                      help="Target actor; its sub-units count too. Default: the pack's."),
-        click.option("--profile", default=None, metavar="ID", help="Case profile (see list)."),
+        click.option("--profile", default=None, metavar="ID", callback=not_empty,
+                     help="Case profile (see list)."),
         click.option("--set", "sets", multiple=True, metavar="FACT=VALUE",
                      help="Set or override a case fact (repeatable; value may be 'unknown')."),
-        click.option("--max-hops", type=int, default=8, show_default=True,
-                     help="Longest route, in flows."),
+        click.option("--max-hops", type=MAX_HOPS_TYPE, default=8, show_default=True,
+                     help=f"Longest route, in flows (1 to {MAX_HOPS})."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -62,9 +112,10 @@ def query_options(f: Callable) -> Callable:
 
 def whatif_options(f: Callable) -> Callable:
     """--assume-rule FILE and --close FLOW: a what-if scenario."""
-    f = click.option("--close", "close", multiple=True, metavar="FLOW",
+    f = click.option("--close", "close", multiple=True, metavar="FLOW", callback=not_empty,
                      help="What-if: assume this flow is closed (repeatable).")(f)
     return click.option("--assume-rule", "assume", multiple=True, metavar="FILE.yaml",
+                        callback=not_empty,
                         help="What-if: add hypothetical rules (the pack's rule format).")(f)
 
 
@@ -73,5 +124,7 @@ def dump_json(data: Any) -> str:
 
 
 def emit(text: str) -> None:
-    """Write machine-readable output to stdout."""
-    click.echo(text, nl=False)
+    """Write output to stdout, control characters from the data escaped (report.tables)."""
+    from graphflow.report.tables import terminal_safe
+
+    click.echo(terminal_safe(text), nl=False)

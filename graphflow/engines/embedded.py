@@ -132,6 +132,8 @@ class EmbeddedEngine:
         fwd = {src: 0}
         frontier = [src]
         for depth in range(1, max_hops + 1):
+            if not frontier:
+                break  # nothing left to reach: a huge max_hops costs nothing more
             nxt = []
             for u in frontier:
                 for _, v in out[u]:

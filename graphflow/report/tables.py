@@ -1,20 +1,39 @@
-"""Generic row output: aligned text table, JSON, CSV or Markdown."""
+"""Generic row output: aligned text table, JSON, CSV or Markdown; and terminal safety.
+
+Pack text is data, and hostile data must not drive the terminal: :func:`terminal_safe` turns
+every control character but newline and tab (ESC, BEL, CSI, ...), and the invisible Unicode
+controls that reorder text (bidi overrides and isolates, zero-width marks), into ``\\uXXXX``.
+That form is also a valid JSON escape, so the same pass serves every format on stdout.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
+                      "\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control and bidi characters shown as ``\\uXXXX`` (newline, tab kept)."""
+    return _CONTROL.sub(_escape, text)
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        return ", ".join(map(str, value))
-    return " ".join(str(value).split())
+        return terminal_safe(", ".join(map(str, value)))
+    return terminal_safe(" ".join(str(value).split()))
 
 
 def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,

@@ -102,9 +102,16 @@ def convert(param: Param, raw: str) -> Any:
         return None
     try:
         if param.type == "integer":
-            return int(text)
+            number = int(text)
+            if not -(2**63) <= number < 2**63:  # a Cypher integer is 64 bits
+                raise GraphflowError(f"--param {param.name}={raw!r} is too large",
+                                     hint=param.description or None)
+            return number
         if param.type == "float":
-            return float(text)
+            real = float(text)
+            if real != real or real in (float("inf"), float("-inf")):
+                raise ValueError(text)
+            return real
         if param.type == "boolean":
             if text.lower() in ("true", "yes", "1"):
                 return True
