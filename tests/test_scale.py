@@ -124,7 +124,7 @@ def test_fast_yaml_equals_composer(generated):
 
 
 @pytest.mark.parametrize("text", [
-    "a: 1\nb: [1, 2.5, true, yes, null, ~, '', \"x\", 0x1f, 1_000, .inf, 2017-01-01]\n"
+    "a: 1\nb: [1, 2.5, true, yes, null, ~, '', \"x\", 0x1f, 1_000, -1e300, 2017-01-01]\n"
     "c:\n  - {x: 1}\n  -\n    y: |\n      block\n    z: >\n      folded\n  - - n\n    - 'q'\n",
     "d: !!str 5\n", "a: &x {b: 1}\nc: *x\n", "<<: {a: 1}\nb: 2\n", "e: ''\nf:\n",
 ])
