@@ -7,14 +7,22 @@ import gc
 import hashlib
 import heapq
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from graphflow.core.evidence import STATES as EVIDENCE_STATES
 from graphflow.core.model import Confidence, Pack
 from graphflow.core.names import resolve_actor, resolve_profile
 from graphflow.core.routes import ORDERS, Route, sort_key
-from graphflow.core.status import STATUS_NAMES, HopStatus, Status, StatusEvaluator
+from graphflow.core.status import (
+    STATUS_NAMES,
+    STOP,
+    HopStatus,
+    Status,
+    StatusEvaluator,
+    fold_level,
+)
 from graphflow.engines.base import HopLevel, RouteEngine, RouteWalker, Walked
 from graphflow.errors import GraphflowError, did_you_mean
 
@@ -36,13 +44,14 @@ class RouteQuery:
     statuses: tuple[Status, ...] = ()
     limit: int | None = None
     order: str = "status"
+    evidence_horizon: int | None = None  # months; None: the pack's
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "from": self.source, "to": self.target, "profile": self.profile,
             "facts": self.facts, "as_of": self.as_of.isoformat(), "max_hops": self.max_hops,
             "status": [s.value for s in self.statuses] or None, "limit": self.limit,
-            "order": self.order,
+            "order": self.order, "evidence_horizon_months": self.evidence_horizon,
         }
 
 
@@ -55,6 +64,7 @@ class RouteReport:
     summary: dict[str, int]
     engine: str
     targets: frozenset[str]
+    open_evidence: dict[str, int] | None = None  # open routes per evidence state
 
 
 def parse_fact_value(pack: Pack, name: str, raw: str) -> Any:
@@ -76,6 +86,19 @@ def parse_fact_value(pack: Pack, name: str, raw: str) -> Any:
             return int(text)
         except ValueError:
             raise GraphflowError(f"fact {name!r} is a whole number, not {raw!r}") from None
+    if fact.type == "date":
+        from graphflow.core.dates import parse_date
+
+        parse_date(text, where=f"--set {name}")
+        return text
+    if fact.type == "set":
+        values = [v.strip() for v in text.split(",") if v.strip()]
+        bad = [v for v in values if fact.values and v not in fact.values]
+        if bad:
+            raise GraphflowError(f"{bad[0]!r} is not a value of fact {name!r}",
+                                 hint=did_you_mean(bad[0], fact.values)
+                                 or "values: " + ", ".join(fact.values))
+        return values
     if text not in fact.values:
         raise GraphflowError(f"{raw!r} is not a value of fact {name!r}",
                              hint=did_you_mean(text, fact.values)
@@ -123,6 +146,7 @@ def make_query(
     pack: Pack, *, source: str | None, target: str | None, profile: str | None = None,
     sets: Sequence[str] = (), as_of: dt.date | None = None, max_hops: int = DEFAULT_MAX_HOPS,
     statuses: Sequence[Status] = (), limit: int | None = None, order: str = "status",
+    evidence_horizon: int | None = None,
 ) -> RouteQuery:
     """Validate user input (names, facts, bounds) into a RouteQuery."""
     if max_hops < 1:
@@ -132,18 +156,21 @@ def make_query(
         raise GraphflowError(f"--limit must be at least 1, not {limit}")
     if order not in ORDERS:
         raise GraphflowError(f"unknown order {order!r}", hint="one of: " + ", ".join(ORDERS))
+    if evidence_horizon is not None and not 0 <= evidence_horizon <= 1200:
+        raise GraphflowError(f"--evidence-horizon must be 0 to 1200 months, "
+                             f"not {evidence_horizon}", hint="e.g. --evidence-horizon 24")
     pid, facts = case_facts(pack, profile, sets)
     return RouteQuery(
         source=resolve_actor(pack, source or pack.default_trigger),
         target=resolve_actor(pack, target or pack.default_target),
         profile=pid, facts=facts, as_of=as_of or dt.date.today(), max_hops=max_hops,
-        statuses=tuple(statuses), limit=limit, order=order,
+        statuses=tuple(statuses), limit=limit, order=order, evidence_horizon=evidence_horizon,
     )
 
 
 def _levels(pack: Pack, query: RouteQuery) -> tuple[StatusEvaluator, HopLevel]:
     """The query's evaluator, and a hop's status severity as the engine's hop level."""
-    evaluator = StatusEvaluator(pack, query.facts, query.as_of)
+    evaluator = StatusEvaluator(pack, query.facts, query.as_of, query.evidence_horizon)
     hop = evaluator.hop
 
     def level(flow_id: str) -> int:
@@ -222,10 +249,16 @@ def _walk(engine: RouteEngine, query: RouteQuery, targets: frozenset[str], level
 
 def _walk_routes(engine: RouteEngine, query: RouteQuery, targets: frozenset[str],
                  level: HopLevel, cap: int | None, length: int | None) -> Iterator[Walked]:
-    allow = None if cap is None else (lambda f: level(f) <= cap)
+    # Below STOP every hop of a kept route is at most the cap, so branches can be cut there;
+    # from STOP on, a hop after the first stop does not matter and nothing can be cut.
+    allow = None if cap is None or cap >= STOP else (lambda f: level(f) <= cap)
     for flows in engine.routes(query.source, targets, query.max_hops, allow):
         if length is None or len(flows) == length:
-            yield tuple(flows), max(map(level, flows))
+            lvl = 0
+            for f in flows:
+                lvl = fold_level(lvl, level(f))
+            if cap is None or lvl <= cap:
+                yield tuple(flows), lvl
 
 
 def _cap(query: RouteQuery) -> int | None:
@@ -312,25 +345,61 @@ def run_query(pack: Pack, engine: RouteEngine, query: RouteQuery) -> RouteReport
     if query.limit is not None:
         summary = count_routes(pack, engine, replace(query, statuses=()))
         kept = top_routes(pack, engine, query, query.limit)
-        return RouteReport(query, kept, summary, engine.name, targets)
+        return RouteReport(query, kept, summary, engine.name, targets,
+                           open_evidence_counts(pack, engine, query))
     evaluator, level = _levels(pack, query)
     make = RouteMaker(pack, evaluator)
     summary = {s: 0 for s in STATUS_NAMES}
     keep = set(query.statuses)
     kept: list[Route] = []
+    ev_counts = [0] * len(EVIDENCE_STATES)
+    ev_rank = _evidence_rank(evidence_rank_of(evaluator))
     enabled = gc.isenabled()
     gc.disable()  # many long-lived objects and no cycles: spare the collector's rescans
     try:
         for flows, sev, acc in _walk_built(engine, query, targets, level, make):
             status = _BY_SEVERITY[sev]
             summary[status.value] += 1
+            if sev == 0:
+                ev_counts[ev_rank(flows)] += 1
             if not keep or status in keep:
                 kept.append(make(flows, sev, acc))
         kept.sort(key=lambda r: sort_key(r, query.order, pack))
     finally:
         if enabled:
             gc.enable()
-    return RouteReport(query, kept, summary, engine.name, targets)
+    return RouteReport(query, kept, summary, engine.name, targets,
+                       dict(zip(EVIDENCE_STATES, ev_counts, strict=True)))
+
+
+def evidence_rank_of(evaluator: StatusEvaluator) -> HopLevel:
+    """A flow's evidence rank (0 current, 1 stale, 2 unverified), cached per flow."""
+    ranks: dict[str, int] = {}
+
+    def rank(flow_id: str) -> int:
+        r = ranks.get(flow_id)
+        if r is None:
+            r = ranks[flow_id] = evaluator.evidence(flow_id).rank
+        return r
+    return rank
+
+
+def _evidence_rank(rank: HopLevel) -> Callable[[tuple[str, ...]], int]:
+    def route_rank(flows: tuple[str, ...]) -> int:
+        return max(map(rank, flows))
+    return route_rank
+
+
+def open_evidence_counts(pack: Pack, engine: RouteEngine, query: RouteQuery) -> dict[str, int]:
+    """Open routes per evidence state (current, stale, unverified), counted while streaming
+    only the open routes (branches cut at the first hop that is not open)."""
+    evaluator, level = _levels(pack, query)
+    route_rank = _evidence_rank(evidence_rank_of(evaluator))
+    targets = frozenset(pack.descendants(query.target))
+    counts = [0] * len(EVIDENCE_STATES)
+    for flows, _ in _walk(engine, query, targets, level, 0):
+        counts[route_rank(flows)] += 1
+    return dict(zip(EVIDENCE_STATES, counts, strict=True))
 
 
 def first_routes(pack: Pack, engine: RouteEngine, query: RouteQuery, n: int) -> list[Route]:

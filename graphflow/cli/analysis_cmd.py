@@ -8,6 +8,7 @@ from graphflow.cli.options import (
     case_options,
     dump_json,
     emit,
+    evidence_horizon,
     format_option,
     pack_option,
     parse_as_of,
@@ -44,7 +45,8 @@ class Context:
         self.scenario = Scenario(tuple(assume), tuple(close))
         self.after = apply(self.pack, self.scenario)
         self.query = make_query(self.pack, source=source, target=target, profile=profile,
-                                sets=sets, as_of=parse_as_of(as_of), max_hops=max_hops)
+                                sets=sets, as_of=parse_as_of(as_of), max_hops=max_hops,
+                                evidence_horizon=evidence_horizon())
 
     def routes(self, engine, pack=None, query=None):
         from graphflow.audit import run_query

@@ -8,6 +8,7 @@ from graphflow.cli.options import (
     FORMATS,
     dump_json,
     emit,
+    evidence_horizon,
     pack_option,
     parse_as_of,
     query_options,
@@ -122,7 +123,8 @@ def _explain_route(pack, ident, source, target, profile, sets, as_of, max_hops):
     from graphflow.report.routes import report_dict
 
     query = make_query(pack, source=source, target=target, profile=profile, sets=sets,
-                       as_of=parse_as_of(as_of), max_hops=max_hops)
+                       as_of=parse_as_of(as_of), max_hops=max_hops,
+                       evidence_horizon=evidence_horizon())
     report = run_query(pack, EmbeddedEngine(pack), query)
     data = report_dict(pack, report)
     match = [r for r in data["routes"] if r["id"] == ident]

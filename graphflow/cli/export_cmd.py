@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from graphflow.cli.options import pack_option, parse_as_of, query_options
+from graphflow.cli.options import evidence_horizon, pack_option, parse_as_of, query_options
 
 
 @dataclass
@@ -58,7 +58,8 @@ def resolve(data, source, target, profile, sets, as_of, max_hops, routes_mode, s
     if source or target or routes_mode or force_routes:
         query = make_query(pack, source=source, target=target, profile=profile, sets=sets,
                            as_of=parse_as_of(as_of), max_hops=max_hops,
-                           statuses=parse_statuses(status))
+                           statuses=parse_statuses(status),
+                           evidence_horizon=evidence_horizon())
         _log(f"routes {query.source} → {query.target}, profile {query.profile or '(none)'}, "
              f"as of {query.as_of}, at most {query.max_hops} hops")
         with open_engine(backend, pack) as engine:

@@ -84,6 +84,17 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date:
     return parse_date(value, where=option)
 
 
+def _keep_horizon(ctx: click.Context, _param: Any, value: int | None) -> int | None:
+    ctx.meta["graphflow.evidence_horizon"] = value
+    return value
+
+
+def evidence_horizon() -> int | None:
+    """The command's --evidence-horizon (months), or None for the pack's."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("graphflow.evidence_horizon") if ctx is not None else None
+
+
 def case_options(f: Callable) -> Callable:
     """--from/--to/--profile/--set/--max-hops: who, from where to where."""
     opts = [
@@ -97,6 +108,10 @@ def case_options(f: Callable) -> Callable:
                      help="Set or override a case fact (repeatable; value may be 'unknown')."),
         click.option("--max-hops", type=MAX_HOPS_TYPE, default=8, show_default=True,
                      help=f"Longest route, in flows (1 to {MAX_HOPS})."),
+        click.option("--evidence-horizon", type=int, default=None, metavar="MONTHS",
+                     expose_value=False, callback=_keep_horizon,
+                     help="Evidence stays current this many months past its last source "
+                          "(default: the pack's evidence_horizon_months, else 24)."),
     ]
     for opt in reversed(opts):
         f = opt(f)

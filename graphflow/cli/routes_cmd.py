@@ -12,6 +12,7 @@ import click
 from graphflow.cli.options import (
     dump_json,
     emit,
+    evidence_horizon,
     format_option,
     pack_option,
     parse_as_of,
@@ -125,6 +126,7 @@ def _run(data, fmt, source, target, profile, sets, as_of, max_hops, status, limi
         pack, source=source, target=target, profile=profile, sets=sets,
         as_of=parse_as_of(as_of), max_hops=max_hops, statuses=statuses,
         limit=None if practice else limit, order=order,
+        evidence_horizon=evidence_horizon(),
     )
     from graphflow.analysis.whatif import Scenario, apply
 
@@ -141,6 +143,8 @@ def _run(data, fmt, source, target, profile, sets, as_of, max_hops, status, limi
                 if practice:
                     kept = [r for r in report.routes if r.is_leak or r.practice_leak]
                     report.routes = kept[:limit] if limit else kept
+                if only_open:  # leaks with current evidence first, then the possible ones
+                    report.routes.sort(key=lambda r: not (r.is_leak and r.evidence.current))
                 if not scenario.empty:
                     changes, before_summary = _whatif_changes(pack, after, tracked, query)
         finally:

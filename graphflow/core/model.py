@@ -108,11 +108,24 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceClaim:
+    """What a pack states explicitly about the dates its evidence covers (all optional).
+
+    ``observed_from``/``last_verified`` override the span derived from the cited sources'
+    dates; after ``unverified_after`` the item's evidence is *unverified*, with ``note``."""
+
+    observed_from: str | None = None
+    last_verified: str | None = None
+    unverified_after: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Fact:
     """A case fact that conditions and profiles may use."""
 
     id: str
-    type: str  # boolean | enum | integer
+    type: str  # boolean | enum | integer | date | set
     values: tuple[str, ...] = ()
     description: str = ""
 
@@ -175,6 +188,8 @@ class Flow:
     citations: tuple[Citation, ...] = ()
     practice: str | None = None  # sources report it happening despite the rules (a note)
     practice_citations: tuple[Citation, ...] = ()
+    evidence: EvidenceClaim | None = None
+    caveat: str = ""
     where: str = ""
 
     def active_on(self, day: dt.date) -> bool:
@@ -191,7 +206,14 @@ class Effect:
     when: Any = None
     note: str = ""
     citations: tuple[Citation, ...] = ()
+    evidence: EvidenceClaim | None = None
+    valid_from: dt.date | None = None  # the effect's own dates, within its rule's
+    valid_to: dt.date | None = None
     where: str = ""
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """The effect's own window (the rule's is checked separately)."""
+        return in_window(day, self.valid_from, self.valid_to)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +229,8 @@ class Rule:
     description: str = ""
     citations: tuple[Citation, ...] = ()
     hypothetical: bool = False
+    amends: tuple[str, ...] = ()  # rules whose effects this one changes (theirs stay in force)
+    supersedes: tuple[str, ...] = ()  # rules this one replaces from its start
     where: str = ""
 
     @property
@@ -238,6 +262,16 @@ class Conflict:
     resolution: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class NamedCondition:
+    """A condition defined once in the pack (conditions.yaml), used as {condition: ID}."""
+
+    id: str
+    when: Any
+    description: str = ""
+    where: str = ""
+
+
 @dataclass
 class Pack:
     """A loaded, cross-checked data pack."""
@@ -258,7 +292,12 @@ class Pack:
     rules: dict[str, Rule]
     profiles: dict[str, Profile]
     conflicts: dict[str, Conflict] = field(default_factory=dict)
+    evidence_horizon_months: int = 24
+    conditions: dict[str, NamedCondition] = field(default_factory=dict)
     _effects_by_flow: dict[str, list[Effect]] | None = field(default=None, repr=False)
+    _overrides: dict[str, list[tuple[str, str]]] | None = field(default=None, repr=False)
+    spans: dict[tuple, Any] = field(default_factory=dict, repr=False)  # evidence spans, cached
+    _conflicts_by_flow: dict[str, list[str]] | None = field(default=None, repr=False)
 
     def effects_on(self, flow_id: str) -> list[Effect]:
         """All rule effects recorded for a flow, in rule order."""
@@ -269,6 +308,33 @@ class Pack:
                     index.setdefault(eff.flow, []).append(eff)
             self._effects_by_flow = index
         return self._effects_by_flow.get(flow_id, [])
+
+    def conflicts_on(self, flow_id: str) -> list[str]:
+        """Ids of the recorded source conflicts about a flow, a rule that blocks or conditions
+        it, or one of its two actors (in conflicts.yaml order)."""
+        if self._conflicts_by_flow is None:
+            index: dict[str, list[str]] = {}
+            for flow in self.flows.values() if self.conflicts else ():
+                about = {flow.id, flow.source, flow.target,
+                         *(e.rule for e in self.effects_on(flow.id)
+                           if e.effect != "does-not-touch")}
+                hits = [c.id for c in self.conflicts.values() if about.intersection(c.about)]
+                if hits:
+                    index[flow.id] = hits
+            self._conflicts_by_flow = index
+        return self._conflicts_by_flow.get(flow_id, [])
+
+    def overridden_by(self, rule_id: str) -> list[tuple[str, str]]:
+        """(rule id, "amends" | "supersedes") for every rule that amends or supersedes one."""
+        if self._overrides is None:
+            index: dict[str, list[tuple[str, str]]] = {}
+            for rule in self.rules.values():
+                for old in rule.amends:
+                    index.setdefault(old, []).append((rule.id, "amends"))
+                for old in rule.supersedes:
+                    index.setdefault(old, []).append((rule.id, "supersedes"))
+            self._overrides = index
+        return self._overrides.get(rule_id, [])
 
     def with_changes(
         self, *, extra_rules: list[Rule] | None = None, closed_flows: list[str] | None = None
@@ -294,7 +360,8 @@ class Pack:
             default_trigger=self.default_trigger, default_target=self.default_target,
             facts=self.facts, data_items=self.data_items, sources=self.sources,
             actors=self.actors, flows=self.flows, rules=rules, profiles=self.profiles,
-            conflicts=self.conflicts,
+            conflicts=self.conflicts, evidence_horizon_months=self.evidence_horizon_months,
+            conditions=self.conditions,
         )
 
     def descendants(self, actor_id: str) -> set[str]:

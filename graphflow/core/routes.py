@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+from graphflow.core.evidence import Evidence, weakest_evidence
 from graphflow.core.model import Confidence, Pack, weakest
-from graphflow.core.status import HopStatus, Status, StatusEvaluator, most_restrictive
+from graphflow.core.status import HopStatus, Status, StatusEvaluator, route_status
 
 
 def route_id(flow_ids: Sequence[str]) -> str:
@@ -31,6 +33,16 @@ class Route:
     @property
     def touched_by(self) -> list[str]:
         return list(dict.fromkeys(r for h in self.hops for r in h.touched_by))
+
+    @cached_property
+    def evidence(self) -> Evidence:
+        """The route's evidence state: its weakest hop's (orthogonal to its status)."""
+        return weakest_evidence([h.evidence for h in self.hops])
+
+    @property
+    def stop(self) -> int | None:
+        """The index of the first hop that stops the information, if any."""
+        return next((i for i, h in enumerate(self.hops) if h.status.severity >= 2), None)
 
     @property
     def missing(self) -> list[str]:
@@ -67,7 +79,7 @@ def build_route(pack: Pack, evaluator: StatusEvaluator, flow_ids: Sequence[str])
         flows=tuple(flow_ids),
         nodes=nodes,
         hops=hops,
-        status=most_restrictive([h.status for h in hops]),
+        status=route_status([h.status for h in hops]),
         confidence=weakest([f.confidence for f in flows]),
         data=flows[-1].data,
     )

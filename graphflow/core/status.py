@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from graphflow.core.conditions import describe, evaluate
-from graphflow.core.model import Flow, Pack
+from graphflow.core.evidence import Evidence, assess, effect_span, flow_span, weakest_evidence
+from graphflow.core.model import Effect, Flow, Pack, Rule
 
 
 class Status(StrEnum):
@@ -39,6 +41,27 @@ STATUS_NAMES = tuple(s.value for s in Status)
 def most_restrictive(statuses: list[Status]) -> Status:
     """inactive > blocked > not-triggered > conditional > open."""
     return max(statuses, key=lambda s: s.severity, default=Status.OPEN)
+
+
+STOP = 2  # severities from here on stop the information: not-triggered, blocked, inactive
+
+
+def route_status(statuses: Iterable[Status]) -> Status:
+    """A route's status: that of its first hop, in path order, that stops the information
+    (not-triggered, blocked or inactive); if none does, conditional when a hop is
+    conditional, else open. Later hops cannot change what happened at the first stop."""
+    worst = Status.OPEN
+    for s in statuses:
+        if s.severity >= STOP:
+            return s
+        if s.severity > worst.severity:
+            worst = s
+    return worst
+
+
+def fold_level(acc: int, level: int) -> int:
+    """``route_status`` on severities, one hop at a time (what the engines fold)."""
+    return level if acc < STOP and level > acc else acc
 
 
 @dataclass(frozen=True)
@@ -75,6 +98,12 @@ class HopStatus:
     flow: str
     status: Status
     reasons: tuple[Reason, ...]
+    evidence_of: Callable[[], Evidence] | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def evidence(self) -> Evidence:
+        """The hop's evidence state on the query date (computed on first use)."""
+        return self.evidence_of() if self.evidence_of else Evidence("current", None)
 
     @property
     def missing(self) -> list[str]:
@@ -109,6 +138,16 @@ def _val(v: Any) -> str:
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
+def _rule_name(rule: Rule) -> str:
+    """A rule's name, saying which rules it amends or supersedes."""
+    out = rule.name
+    if rule.amends:
+        out += f" (amending {', '.join(rule.amends)})"
+    if rule.supersedes:
+        out += f" (superseding {', '.join(rule.supersedes)})"
+    return out
+
+
 def _dates(start: dt.date | None, stop: dt.date | None) -> str:
     return f"{start or '…'} to {stop or 'now'}"
 
@@ -116,11 +155,51 @@ def _dates(start: dt.date | None, stop: dt.date | None) -> str:
 class StatusEvaluator:
     """Computes hop statuses for one case (facts) on one day, with a per-flow cache."""
 
-    def __init__(self, pack: Pack, facts: Mapping[str, Any], as_of: dt.date):
+    def __init__(self, pack: Pack, facts: Mapping[str, Any], as_of: dt.date,
+                 horizon_months: int | None = None):
         self.pack = pack
         self.facts = dict(facts)
         self.as_of = as_of
+        self.horizon = pack.evidence_horizon_months if horizon_months is None else horizon_months
+        self.named = {k: c.when for k, c in pack.conditions.items()}
         self._cache: dict[str, HopStatus] = {}
+        self._evidence: dict[str, Evidence] = {}
+
+    def evidence(self, flow_id: str) -> Evidence:
+        """The weakest evidence of a flow and of the effects that restrict it on the query date
+        (a rule's "does not touch" is a reading of the rule, not evidence that ages)."""
+        cached = self._evidence.get(flow_id)
+        if cached is None:
+            day, months = self.as_of, self.horizon
+            items = [assess(flow_span(self.pack, flow_id), day, months, f"flow {flow_id}")]
+            for rule_id in dict.fromkeys(
+                    e.rule for e in self.pack.effects_on(flow_id)
+                    if e.effect != "does-not-touch" and self._applies(e)[0]):
+                items.append(assess(effect_span(self.pack, rule_id, flow_id), day, months,
+                                    f"rule {rule_id}"))
+            cached = self._evidence[flow_id] = weakest_evidence(items)
+        return cached
+
+    def _applies(self, eff: Effect) -> tuple[bool, str]:
+        """Whether an effect applies on the query date, and why not if not."""
+        rule = self.pack.rules[eff.rule]
+        day = self.as_of
+        if not rule.in_force_on(day):
+            return False, (f"{rule.name} ({eff.effect}) is not in force on {day}: "
+                           f"in force {_dates(rule.starts, rule.ended)}")
+        if not eff.in_force_on(day):
+            return False, (f"{rule.name} ({eff.effect}) applies to this flow only "
+                           f"{_dates(eff.valid_from, eff.valid_to)}, not on {day}")
+        for other_id, how in self.pack.overridden_by(rule.id):
+            other = self.pack.rules.get(other_id)
+            if other is None or not other.in_force_on(day):
+                continue
+            if how == "supersedes" or any(
+                    e.flow == eff.flow and e.in_force_on(day) for e in other.effects):
+                verb = "superseded" if how == "supersedes" else "amended"
+                return False, (f"{rule.name} ({eff.effect}) was {verb} by {other.name} "
+                               f"from {other.starts or '…'}")
+        return True, ""
 
     def hop(self, flow_id: str) -> HopStatus:
         cached = self._cache.get(flow_id)
@@ -136,8 +215,8 @@ class StatusEvaluator:
                 f"flow exists only {_dates(flow.valid_from, flow.valid_to)}",
             ))
         if flow.when is not None:
-            out = evaluate(flow.when, self.facts)
-            cond = describe(flow.when)
+            out = evaluate(flow.when, self.facts, self.as_of, self.named)
+            cond = describe(flow.when, self.named)
             if out.value is False:
                 reasons.append(Reason(
                     "condition", Status.NOT_TRIGGERED,
@@ -156,30 +235,30 @@ class StatusEvaluator:
         for eff in self.pack.effects_on(flow.id):
             rule = self.pack.rules[eff.rule]
             jur = rule.jurisdiction
-            if not rule.in_force_on(self.as_of):
+            applies, why = self._applies(eff)
+            if not applies:
                 reasons.append(Reason(
-                    "rule-not-in-force", None,
-                    f"{rule.name} ({eff.effect}) is not in force on {self.as_of}: "
-                    f"in force {_dates(rule.starts, rule.ended)}",
+                    "rule-not-in-force", None, why,
                     rule=rule.id, effect=eff.effect, jurisdiction=jur,
                 ))
                 continue
+            rname = _rule_name(rule)
             if eff.effect == "blocks":
                 reasons.append(Reason(
-                    "rule", Status.BLOCKED, f"blocked by {rule.name}",
+                    "rule", Status.BLOCKED, f"blocked by {rname}",
                     rule=rule.id, effect=eff.effect, jurisdiction=jur,
                 ))
             elif eff.effect == "allows-only-when":
-                out = evaluate(eff.when, self.facts)
-                cond = describe(eff.when)
+                out = evaluate(eff.when, self.facts, self.as_of, self.named)
+                cond = describe(eff.when, self.named)
                 if out.value is False:
-                    status, text = Status.BLOCKED, f"{rule.name} allows only when {cond}; " \
+                    status, text = Status.BLOCKED, f"{rname} allows only when {cond}; " \
                         f"not met: {_fmt(out.used)}"
                 elif out.value is None:
-                    status, text = Status.CONDITIONAL, f"{rule.name} allows only when {cond}; " \
+                    status, text = Status.CONDITIONAL, f"{rname} allows only when {cond}; " \
                         f"unknown: {', '.join(out.missing)}"
                 else:
-                    status, text = Status.OPEN, f"{rule.name} allows it: conditions met " \
+                    status, text = Status.OPEN, f"{rname} allows it: conditions met " \
                         f"({_fmt(out.used)})"
                 reasons.append(Reason(
                     "rule", status, text, rule=rule.id, effect=eff.effect, jurisdiction=jur,
@@ -188,7 +267,7 @@ class StatusEvaluator:
             else:
                 note = f": {eff.note}" if eff.note else ""
                 reasons.append(Reason(
-                    "rule", None, f"{rule.name} does not touch this flow{note}",
+                    "rule", None, f"{rname} does not touch this flow{note}",
                     rule=rule.id, effect=eff.effect, jurisdiction=jur,
                 ))
         status = most_restrictive([r.status for r in reasons if r.status is not None])
@@ -197,4 +276,5 @@ class StatusEvaluator:
             reasons.append(Reason(
                 "practice", None, f"but sources report it happening anyway: {flow.practice}",
             ))
-        return HopStatus(flow.id, status, tuple(reasons))
+        fid = flow.id
+        return HopStatus(fid, status, tuple(reasons), lambda: self.evidence(fid))

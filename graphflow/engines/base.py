@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 
 HopFilter = Callable[[str], bool]
 HopLevel = Callable[[str], int]
-# A walked route: its flow ids, and the highest level of its hops.
+# A walked route: its flow ids, and its level (see RouteWalker).
 Walked = tuple[tuple[str, ...], int]
 
 
@@ -29,8 +29,10 @@ class RouteEngine(Protocol):
 class RouteWalker(Protocol):
     """Optional, faster interface: routes with a per-hop level folded in along the search.
 
-    ``level(flow_id)`` is a small int (e.g. a status severity); a route's level is the
-    highest of its hops'. Hops above ``cap`` are never taken (the branch stops there), and
+    ``level(flow_id)`` is a small int (a status severity); a route's level is that of its first
+    hop at ``core.status.STOP`` or above (a hop that stops the information), else the highest
+    of its hops' (``core.status.fold_level``). Hops above ``cap`` are never taken while the
+    route is not yet stopped (the branch stops there), and
     with ``length`` only routes of exactly that many flows are yielded. The route set for
     ``cap=None, length=None`` is exactly that of ``routes()``."""
 

@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 
 from graphflow.core.model import Pack
+from graphflow.core.status import STOP
 from graphflow.engines.base import HopFilter, HopLevel, Walked
 
 
@@ -236,7 +237,7 @@ def walk_search(search: Search, cap: int, length: int | None) -> Iterator[Walked
         for fid, v, fl, dv in edges:  # noqa: B007 (fid is used after the break)
             if dv > room:
                 break
-            if on[v] or fl > cap:
+            if on[v] or (fl > cap and lvl < STOP):
                 continue
             found = True
             break
@@ -251,14 +252,14 @@ def walk_search(search: Search, cap: int, length: int | None) -> Iterator[Walked
         node = v
         on[v] = 1
         prefix = (*prefix, fid)
-        if fl > lvl:
+        if lvl < STOP and fl > lvl:
             lvl = fl
         depth += 1
         into_t, inner = adjacency[v]
         if emit_at is None or emit_at == depth + 1:
             for tf, tl in into_t:
-                if tl <= cap:
-                    yield (*prefix, tf), (tl if tl > lvl else lvl)
+                if tl <= cap or lvl >= STOP:
+                    yield (*prefix, tf), (tl if lvl < STOP and tl > lvl else lvl)
         edges = iter(inner) if depth + 1 < bound else iter(())
 
 
@@ -290,7 +291,7 @@ def walk_search_folded(search: Search, cap: int, length: int | None, fold: Fold,
         for fid, v, fl, dv in edges:  # noqa: B007 (fid is used after the break)
             if dv > room:
                 break
-            if on[v] or fl > cap:
+            if on[v] or (fl > cap and lvl < STOP):
                 continue
             found = True
             break
@@ -306,12 +307,12 @@ def walk_search_folded(search: Search, cap: int, length: int | None, fold: Fold,
         on[v] = 1
         prefix = (*prefix, fid)
         acc = fold(acc, fid)
-        if fl > lvl:
+        if lvl < STOP and fl > lvl:
             lvl = fl
         depth += 1
         into_t, inner = adjacency[v]
         if emit_at is None or emit_at == depth + 1:
             for tf, tl in into_t:
-                if tl <= cap:
-                    yield (*prefix, tf), (tl if tl > lvl else lvl), acc
+                if tl <= cap or lvl >= STOP:
+                    yield (*prefix, tf), (tl if lvl < STOP and tl > lvl else lvl), acc
         edges = iter(inner) if depth + 1 < bound else iter(())

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from graphflow.core.dates import parse_optional
+from graphflow.core.evidence import DEFAULT_HORIZON_MONTHS
 from graphflow.core.model import (
     Actor,
     Citation,
@@ -20,9 +21,11 @@ from graphflow.core.model import (
     Conflict,
     DataItem,
     Effect,
+    EvidenceClaim,
     Fact,
     Flow,
     Jurisdiction,
+    NamedCondition,
     Pack,
     Profile,
     Rule,
@@ -46,6 +49,7 @@ FILES = (
     ("rules", "rules.yaml", True),
     ("profiles", "profiles.yaml", True),
     ("conflicts", "conflicts.yaml", False),
+    ("conditions", "conditions.yaml", False),
 )
 
 
@@ -74,6 +78,24 @@ def _citations(items: Any, doc: YamlDoc, key: tuple) -> tuple[Citation, ...]:
                  str(c["date"]) if c.get("date") is not None else None, c.get("shows"))
         for i, c in enumerate(items or [])
     )
+
+
+def _claim(value: Any) -> EvidenceClaim | None:
+    """An explicit evidence claim (dates stay texts; build_pack checks them)."""
+    if not value:
+        return None
+    return EvidenceClaim(
+        *(str(value[k]) if value.get(k) is not None else None
+          for k in ("observed_from", "last_verified", "unverified_after")),
+        note=value.get("note", ""),
+    )
+
+
+def _check_claim(value: Any, doc: YamlDoc, key: tuple, date: Any) -> None:
+    """Report impossible dates in an evidence claim (file:line)."""
+    for k in ("observed_from", "last_verified", "unverified_after"):
+        if value and value.get(k) is not None:
+            date(value[k], doc, (*key, "evidence", k))
 
 
 def read_docs(folder: Path) -> tuple[dict[str, YamlDoc], list[Problem]]:
@@ -168,8 +190,10 @@ def build_pack(folder: Path, docs: dict[str, YamlDoc]) -> tuple[Pack, list[Probl
             practice=(f.get("practice") or {}).get("note"),
             practice_citations=_citations((f.get("practice") or {}).get("citations"), fldoc,
                                           (*key, "practice", "citations")),
+            evidence=_claim(f.get("evidence")), caveat=f.get("caveat", ""),
             where=fldoc.where(key),
         )
+        _check_claim(f.get("evidence"), fldoc, key, date)
     rules = build_rules(docs["rules"], date)
     pdoc = docs["profiles"]
     profiles = {
@@ -193,6 +217,12 @@ def build_pack(folder: Path, docs: dict[str, YamlDoc]) -> tuple[Pack, list[Probl
                 c["id"], tuple(c.get("about", ())), c["summary"], positions,
                 c.get("resolution", ""),
             )
+    conditions = {}
+    if "conditions" in docs:
+        ndoc = docs["conditions"]
+        for i, c in enumerate(ndoc.data["conditions"]):
+            conditions[c["id"]] = NamedCondition(c["id"], c["when"], c.get("description", ""),
+                                                 ndoc.where(("conditions", i)))
     pack = Pack(
         id=m["id"], name=m["name"], description=m.get("description", ""), path=str(folder),
         jurisdictions=jurisdictions,
@@ -200,6 +230,8 @@ def build_pack(folder: Path, docs: dict[str, YamlDoc]) -> tuple[Pack, list[Probl
         default_trigger=m["default_trigger"], default_target=m["default_target"],
         facts=facts, data_items=data_items, sources=sources, actors=actors, flows=flows,
         rules=rules, profiles=profiles, conflicts=conflicts,
+        evidence_horizon_months=m.get("evidence_horizon_months", DEFAULT_HORIZON_MONTHS),
+        conditions=conditions,
     )
     return pack, problems
 
@@ -209,23 +241,28 @@ def build_rules(rdoc: YamlDoc, date: Any, hypothetical: bool = False) -> dict[st
     rules = {}
     for i, r in enumerate(rdoc.data["rules"]):
         key = ("rules", i)
-        effects = tuple(
-            Effect(
+        effects = []
+        for j, e in enumerate(r.get("effects", [])):
+            ekey = (*key, "effects", j)
+            effects.append(Effect(
                 rule=r["id"], flow=e["flow"], effect=e["effect"], when=e.get("when"),
                 note=e.get("note", ""),
-                citations=_citations(e.get("citations"), rdoc, (*key, "effects", j, "citations")),
-                where=rdoc.where((*key, "effects", j)),
-            )
-            for j, e in enumerate(r.get("effects", []))
-        )
+                citations=_citations(e.get("citations"), rdoc, (*ekey, "citations")),
+                evidence=_claim(e.get("evidence")),
+                valid_from=date(e.get("from"), rdoc, (*ekey, "from")),
+                valid_to=date(e.get("to"), rdoc, (*ekey, "to"), end=True),
+                where=rdoc.where(ekey),
+            ))
+            _check_claim(e.get("evidence"), rdoc, ekey, date)
         rules[r["id"]] = Rule(
             id=r["id"], name=r["name"], jurisdiction=r["jurisdiction"], kind=r["kind"],
             enacted=date(r.get("enacted"), rdoc, (*key, "enacted")),
             effective=date(r.get("effective"), rdoc, (*key, "effective")),
             ended=date(r.get("ended"), rdoc, (*key, "ended"), end=True),
-            effects=effects, description=r.get("description", ""),
+            effects=tuple(effects), description=r.get("description", ""),
             citations=_citations(r.get("citations"), rdoc, (*key, "citations")),
-            hypothetical=hypothetical, where=rdoc.where(key),
+            hypothetical=hypothetical, amends=tuple(r.get("amends", ())),
+            supersedes=tuple(r.get("supersedes", ())), where=rdoc.where(key),
         )
     return rules
 

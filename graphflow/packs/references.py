@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from graphflow.core.conditions import facts_in
-from graphflow.core.dates import parse_optional
+from graphflow.core.conditions import DATE_OPS, SET_OPS, named_in, tests_in
+from graphflow.core.dates import parse_date, parse_optional
 from graphflow.core.model import GRADE_CAP, GRADES, Citation, Confidence, Fact, Pack
 from graphflow.errors import GraphflowError, did_you_mean
 from graphflow.packs.problems import Problem
@@ -15,6 +15,7 @@ from graphflow.packs.yamlio import YamlDoc
 _LISTS = {
     "facts": "facts", "data_items": "data_items", "sources": "sources", "actors": "actors",
     "flows": "flows", "rules": "rules", "profiles": "profiles", "conflicts": "conflicts",
+    "conditions": "conditions",
 }
 
 
@@ -60,16 +61,55 @@ def _check_value(fact: Fact, value: Any) -> str | None:
         return f"fact {fact.id!r} is an integer, got {value!r}"
     if fact.type == "enum" and value not in fact.values:
         return f"{value!r} is not a value of fact {fact.id!r}"
+    if fact.type == "date":
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            return f"fact {fact.id!r} is a date (YYYY-MM-DD), got {value!r}"
+        try:
+            parse_date(value)
+        except GraphflowError as exc:
+            return f"fact {fact.id!r}: {exc.what}"
+    if fact.type == "set":
+        if not isinstance(value, list):
+            return f"fact {fact.id!r} is a set (a list of values), got {value!r}"
+        bad = [v for v in value if fact.values and v not in fact.values]
+        if bad:
+            return f"{bad[0]!r} is not a value of fact {fact.id!r}"
     return None
+
+
+_OP_TYPES = {**{op: "date" for op in DATE_OPS}, **{op: "set" for op in SET_OPS}}
 
 
 def _condition(pack: Pack, cond: Any, where: str, what: str) -> list[Problem]:
     out = []
-    for name, value in facts_in(cond):
+    for ref in named_in(cond):
+        if ref not in pack.conditions:
+            out.append(_ref(where, f"{what} names unknown named condition", ref,
+                            pack.conditions))
+    for name, op, value in tests_in(cond):
         fact = pack.facts.get(name)
         if fact is None:
             p = _ref(where, f"{what} names unknown fact", name, pack.facts)
             out.append(p)
+            continue
+        need = _OP_TYPES.get(op or "")
+        if need and fact.type != need:
+            out.append(Problem(where, f"{what}: {op!r} needs a {need} fact, but {name!r} is "
+                               f"{fact.type}", f"declare {name!r} with type: {need} in "
+                               "facts.yaml, or use is/in" if need == "date" else None))
+            continue
+        if not need and fact.type in ("date", "set"):
+            ops = ", ".join(DATE_OPS if fact.type == "date" else SET_OPS)
+            out.append(Problem(where, f"{what}: {name!r} is a {fact.type} fact; {op!r} does "
+                               f"not apply to it", f"use {ops}"))
+            continue
+        if op in ("before", "after"):
+            try:
+                parse_date(value)
+            except GraphflowError as exc:
+                out.append(Problem(where, f"{what}: {op}: {exc.what}", exc.hint))
+            continue
+        if op == "within":
             continue
         for v in value if isinstance(value, list) else [value]:
             bad = _check_value(fact, v)
@@ -217,6 +257,10 @@ def cross_check(pack: Pack, docs: dict[str, YamlDoc]) -> list[Problem]:
         out += _citations(pack, f.practice_citations)
         out += _confidence(pack, f)
     out += check_rules(pack, pack.rules.values())
+    out += _named_conditions(pack)
+    for f in pack.flows.values():
+        if f.evidence:
+            out += _claim_order(f.where, f.evidence, f"flow {f.id!r}")
     for p in pack.profiles.values():
         for name, value in p.facts.items():
             fact = pack.facts.get(name)
@@ -239,9 +283,68 @@ def cross_check(pack: Pack, docs: dict[str, YamlDoc]) -> list[Problem]:
     return out
 
 
+def _claim_order(where: str, claim: Any, what: str) -> list[Problem]:
+    try:
+        a = parse_date(claim.observed_from) if claim.observed_from else None
+        b = parse_date(claim.last_verified, end=True) if claim.last_verified else None
+    except GraphflowError:
+        return []  # reported where the date was read
+    return _order(where, a, b, f"{what} evidence observed_from > last_verified")
+
+
+def _named_conditions(pack: Pack) -> list[Problem]:
+    """Named conditions: their facts, unknown references, and references back to themselves."""
+    out = []
+    for c in pack.conditions.values():
+        out += _condition(pack, c.when, c.where, f"named condition {c.id!r}")
+    for c in pack.conditions.values():
+        path, stack = [c.id], [(c.id, iter(named_in(c.when)))]
+        while stack:
+            _, refs = stack[-1]
+            nxt = next(refs, None)
+            if nxt is None:
+                stack.pop()
+                path.pop()
+                continue
+            if nxt == c.id:
+                loop = " -> ".join([*path, nxt])
+                out.append(Problem(c.where, f"named condition {c.id!r} refers to itself "
+                                   f"({loop})", "a named condition cannot use itself"))
+                break
+            if nxt in pack.conditions and nxt not in path and len(path) < 64:
+                path.append(nxt)
+                stack.append((nxt, iter(named_in(pack.conditions[nxt].when))))
+    return out
+
+
+def _rule_links(pack: Pack, rules: Iterable[Any]) -> list[Problem]:
+    """amends / supersedes: known rules, no rule amending itself, no cycles."""
+    out = []
+    for r in rules:
+        for how, targets in (("amends", r.amends), ("supersedes", r.supersedes)):
+            for t in targets:
+                if t not in pack.rules:
+                    out.append(_ref(r.where, f"rule {r.id!r}: {how}", t, pack.rules))
+        seen, todo = [r.id], list(dict.fromkeys((*r.amends, *r.supersedes)))
+        while todo:
+            cur = todo.pop()
+            if cur == r.id:
+                out.append(Problem(r.where, f"rule {r.id!r}: amends/supersedes forms a cycle "
+                                   f"(back to {r.id!r})",
+                                   "a rule cannot amend itself, directly or through others"))
+                break
+            if cur in seen or cur not in pack.rules:
+                continue
+            seen.append(cur)
+            other = pack.rules[cur]
+            todo.extend((*other.amends, *other.supersedes))
+    return out
+
+
 def check_rules(pack: Pack, rules: Iterable[Any]) -> list[Problem]:
     """Problems in rules (also used for hypothetical rule files)."""
-    out = []
+    rules = list(rules)
+    out = _rule_links(pack, rules)
     for r in rules:
         if r.jurisdiction not in pack.jurisdictions and not r.hypothetical:
             out.append(_ref(r.where, f"rule {r.id!r}: jurisdiction", r.jurisdiction,
@@ -254,4 +357,8 @@ def check_rules(pack: Pack, rules: Iterable[Any]) -> list[Problem]:
                 out.append(_ref(e.where, f"rule {r.id!r}: effect on flow", e.flow, pack.flows))
             out += _condition(pack, e.when, e.where, f"rule {r.id!r} condition")
             out += _citations(pack, e.citations)
+            out += _order(e.where, e.valid_from, e.valid_to,
+                          f"rule {r.id!r} effect on {e.flow!r} from > to")
+            if e.evidence:
+                out += _claim_order(e.where, e.evidence, f"rule {r.id!r} effect on {e.flow!r}")
     return out

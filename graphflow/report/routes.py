@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from graphflow.audit import RouteReport
+from graphflow.core.evidence import STATES, words
 from graphflow.core.model import GRADES, Pack
 from graphflow.core.routes import Route
 from graphflow.packs.references import citation_grade, flow_grade
@@ -98,6 +99,9 @@ def route_dict(pack: Pack, route: Route) -> dict[str, Any]:
             "mechanism": flow.mechanism, "confidence": flow.confidence.value,
             "sources": [citation_dict(pack, c) for c in flow.citations],
             "grade": hop_grade(pack, flow),
+            "evidence": hop.evidence.as_dict(),
+            "conflicts": pack.conflicts_on(flow_id),
+            "caveat": flow.caveat or None,
         })
         shows = sorted({c.shows for c in flow.citations if c.shows})
         if shows:
@@ -114,7 +118,13 @@ def route_dict(pack: Pack, route: Route) -> dict[str, Any]:
         "leak": route.is_leak, "leak_kind": route.leak_kind,
         "practice_leak": route.practice_leak, "nodes": list(route.nodes),
         "flows": list(route.flows), "hops_count": len(route.flows), "data": list(route.data),
-        "touched_by": route.touched_by, "missing_facts": route.missing, "hops": hops,
+        "touched_by": route.touched_by, "missing_facts": route.missing,
+        "stopped_at": route.stop,
+        "leak_evidence": (None if not route.is_leak else
+                          "current" if route.evidence.current else "possible"),
+        "evidence": route.evidence.as_dict(),
+        "conflicts": list(dict.fromkeys(c for h in hops for c in h["conflicts"])),
+        "hops": hops,
     }
 
 
@@ -122,18 +132,59 @@ def report_dict(pack: Pack, report: RouteReport) -> dict[str, Any]:
     q = report.query.as_dict()
     q["pack"] = pack.id
     q["engine"] = report.engine
+    routes = [route_dict(pack, r) for r in report.routes]
+    used = dict.fromkeys(c for r in routes for c in r["conflicts"])
     return {
         "version": JSON_VERSION,
         "query": q,
-        "routes": [route_dict(pack, r) for r in report.routes],
+        "routes": routes,
         "summary": report.summary,
+        "open_by_evidence": report.open_evidence,
+        "leaks_shown": {k: sum(r["leak_evidence"] == k for r in routes)
+                        for k in ("current", "possible")},
+        "conflicts": {c: conflict_dict(pack, c) for c in used},
     }
+
+
+def conflict_dict(pack: Pack, conflict_id: str) -> dict[str, Any]:
+    c = pack.conflicts[conflict_id]
+    return {"summary": " ".join(c.summary.split()), "about": list(c.about),
+            "resolution": " ".join(c.resolution.split()) or None}
+
+
+def status_words(route: dict[str, Any], as_of: str) -> str:
+    """A route's status with its evidence caveat, e.g. "OPEN, but its evidence ends 2017-04
+    (asked for 2026-12-01)"."""
+    return words(route["status"], route.get("evidence"), as_of)
+
+
+def _conflict_lines(data: dict[str, Any], r: dict[str, Any], indent: str) -> list[str]:
+    out = []
+    for cid in r.get("conflicts", []):
+        c = data.get("conflicts", {}).get(cid)
+        summary = _short(c["summary"]) if c else ""
+        out.append(f"{indent}Sources disagree ({cid}): {summary}")
+    return out
+
+
+def _evidence_summary(data: dict[str, Any]) -> str | None:
+    ev = data.get("open_by_evidence")
+    if not ev:
+        return None
+    return "Open routes by evidence: " + ", ".join(f"{ev.get(s, 0)} {s}" for s in STATES)
 
 
 _LEAK_TEXT = {
     "untouched": "LEAK: open, and no rule restricts any of its hops",
     "conditions-met": "LEAK: open, because the conditions of the rules that restrict it are met",
 }
+
+
+def _leak_text(r: dict[str, Any]) -> str:
+    text = _LEAK_TEXT[r["leak_kind"]]
+    if r.get("leak_evidence") == "possible":
+        return "POSSIBLE " + text + f" (evidence {r['evidence']['state']})"
+    return text
 
 
 def _short(text: str) -> str:
@@ -156,17 +207,32 @@ def render_table(pack: Pack, data: dict[str, Any]) -> str:
         lines.append("Case facts: " + ", ".join(f"{k}={_v(v)}" for k, v in q["facts"].items()))
     s = data["summary"]
     lines.append("Summary: " + ", ".join(f"{n} {k}" for k, n in s.items()))
+    ev = _evidence_summary(data)
+    if ev:
+        lines.append(ev)
     lines.append(f"Shown: {len(data['routes'])} route(s)")
+    shown = data.get("leaks_shown") or {}
+    if shown.get("possible"):
+        lines.append(f"Leaks shown: {shown['current']} with current evidence, "
+                     f"{shown['possible']} possible (open by the rules, evidence stale or "
+                     "unverified for this date)")
     for r in data["routes"]:
         lines.append("")
-        lines.append(f"Route {r['id']}  {r['status'].upper()}  ({r['hops_count']} hops, "
+        lines.append(f"Route {r['id']}  {status_words(r, q['as_of'])}  ({r['hops_count']} hops, "
                      f"confidence: {r['confidence']}, weakest evidence: {r['grade']})")
         if r["grade"] == "lead":
             lines.append(f"  EVIDENCE: hop {r['weakest_evidence']} rests only on a lead "
                          "(unverified research note); check it before relying on this route")
         lines.append("  " + " → ".join(r["nodes"]))
+        if r.get("evidence", {}).get("state", "current") != "current" and r["evidence"]["note"]:
+            lines.append(f"  Evidence: {_short(r['evidence']['note'])}"
+                         + (f" ({r['evidence']['about']})" if r["evidence"].get("about") else ""))
+        if r.get("stopped_at") is not None:
+            h = r["hops"][r["stopped_at"]]
+            lines.append(f"  Stops at hop {r['stopped_at'] + 1} ({h['flow']}: {h['status']})")
+        lines += _conflict_lines(data, r, "  ")
         if r["leak_kind"]:
-            lines.append("  " + _LEAK_TEXT[r["leak_kind"]])
+            lines.append("  " + _leak_text(r))
         if r["practice_leak"]:
             lines.append("  PRACTICE LEAK: closed by rule, but sources report it happening anyway")
         lines.append(f"  Reaches {r['nodes'][-1]} with: {', '.join(r['data'])}")
@@ -180,6 +246,14 @@ def render_table(pack: Pack, data: dict[str, Any]) -> str:
             if h.get("documents"):
                 lines.append("       the sources document that this channel is "
                              f"{' or '.join(h['documents'])}, not that it operates")
+            hev = h.get("evidence") or {}
+            if hev.get("state", "current") != "current":
+                lines.append(f"       evidence {hev['state']}: ends {hev['last_evidenced'] or '?'}"
+                             + (f"; {_short(hev['note'])}" if hev.get("note") else ""))
+            if h.get("caveat"):
+                lines.append(f"       caveat: {_short(h['caveat'])}")
+            if h.get("conflicts"):
+                lines.append(f"       sources disagree: {', '.join(h['conflicts'])}")
             for reason in h["reasons"]:
                 mark = f"[{reason['status']}] " if reason["status"] else ""
                 lines.append(f"       - {mark}{_short(reason['text'])}")
@@ -193,6 +267,8 @@ def render_table(pack: Pack, data: dict[str, Any]) -> str:
 CSV_FIELDS = (
     "route", "route_status", "route_confidence", "leak_kind", "hop", "flow", "from", "to",
     "hop_status", "data", "mechanism", "reasons", "sources", "route_grade", "hop_grade",
+    "route_evidence", "route_in_words", "hop_evidence", "hop_last_evidenced", "evidence_note",
+    "conflicts", "caveat", "leak_evidence",
 )
 
 
@@ -208,6 +284,16 @@ def render_csv(data: dict[str, Any]) -> str:
                 h["from"], h["to"], h["status"], ";".join(h["data"]), h["mechanism"],
                 " | ".join(x["text"] for x in h["reasons"]),
                 " | ".join(source_text(s) for s in h["sources"]), r["grade"], h["grade"],
+                r.get("evidence", {}).get("state", ""),
+                status_words(r, data["query"]["as_of"]),
+                h.get("evidence", {}).get("state", ""),
+                h.get("evidence", {}).get("last_evidenced") or "",
+                h.get("evidence", {}).get("note") or "",
+                " | ".join(f"{c}: {_short(data['conflicts'][c]['summary'])}"
+                           if c in data.get("conflicts", {}) else c
+                           for c in h.get("conflicts", [])),
+                h.get("caveat") or "",
+                r.get("leak_evidence") or "",
             ])
     return buf.getvalue()
 
@@ -224,18 +310,35 @@ def render_md(data: dict[str, Any]) -> str:
            f"at most {q['max_hops']} hops.", "",
            "| status | routes |", "|---|---|"]
     out += [f"| {k} | {n} |" for k, n in data["summary"].items()]
+    ev = _evidence_summary(data)
+    if ev:
+        out += ["", ev]
     for r in data["routes"]:
-        out += ["", f"## Route {r['id']}: {r['status']}", "",
+        out += ["", f"## Route {r['id']}: {_md(status_words(r, q['as_of']))}", "",
                 " → ".join(f"`{n}`" for n in r["nodes"]), ""]
         if r["leak_kind"]:
-            out += [f"**{_LEAK_TEXT[r['leak_kind']]}**", ""]
+            out += [f"**{_md(_leak_text(r))}**", ""]
         out += [f"Confidence {r['confidence']}; weakest evidence: {r['grade']} "
                 f"(`{_md(r['weakest_evidence'])}`)"
                 + (", which rests only on a lead (an unverified research note)."
                    if r["grade"] == "lead" else "."), ""]
+        rev = r.get("evidence") or {}
+        if rev.get("state", "current") != "current" and rev.get("note"):
+            out += [f"Evidence ({rev['state']}): {_md(rev['note'])}", ""]
+        for line in _conflict_lines(data, r, ""):
+            out += [f"- {_md(line)}"]
+        if r.get("conflicts"):
+            out += [""]
         out += ["| # | hop | status | why | evidence |", "|---|---|---|---|---|"]
         for i, h in enumerate(r["hops"], 1):
             why = "<br>".join(_md(x["text"]) for x in h["reasons"]) or "-"
+            hev = h.get("evidence") or {}
+            if hev.get("state", "current") != "current":
+                why += f"<br>evidence {hev['state']}, ends {_md(hev['last_evidenced'] or '?')}"
+            if h.get("caveat"):
+                why += f"<br>caveat: {_md(h['caveat'])}"
+            if h.get("conflicts"):
+                why += f"<br>sources disagree: {_md(', '.join(h['conflicts']))}"
             ev = "<br>".join(_md(source_text(s)) for s in h["sources"][:2])
             out.append(f"| {i} | `{h['from']}` → `{h['to']}` ({_md(h['flow'])}) | {h['status']} "
                        f"| {why} | {ev} |")
