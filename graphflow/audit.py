@@ -89,8 +89,9 @@ def parse_fact_value(pack: Pack, name: str, raw: str) -> Any:
     if fact.type == "date":
         from graphflow.core.dates import parse_date
 
-        parse_date(text, where=f"--set {name}")
-        return text
+        if text.lower() != "none":
+            parse_date(text, where=f"--set {name}")
+        return text.lower() if text.lower() == "none" else text
     if fact.type == "set":
         values = [v.strip() for v in text.split(",") if v.strip()]
         bad = [v for v in values if fact.values and v not in fact.values]

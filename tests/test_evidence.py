@@ -272,3 +272,57 @@ def test_named_condition_gives_the_same_answers_as_inline(mini_copy, run_cli):
     from graphflow.packs import loader
     loader._CACHE.clear()
     assert statuses(mini_copy) == before
+
+
+# --- facts that move with the query date ------------------------------------------------------
+
+DETAINER = "nypd-detainer-custody-transfer"
+
+
+def test_violent_felony_warrant_detainer_route_ages_out(nyc, nyc_engine):
+    """The profile's conviction date is inside the laws' five-year window at 2017-03-01 and
+    outside it at 2026-12-01 (computed from the data), so the detainer route is open, then not."""
+    from graphflow.core.conditions import as_date, shift_back
+
+    named = nyc.conditions["violent-or-serious-conviction-5y"].when
+    fact, span = named["fact"], named["within"]
+    day = as_date(nyc.profiles["violent-felony-warrant"].facts[fact])
+    assert shift_back(SEED_DAY, span) <= day <= SEED_DAY
+    assert day < shift_back(LATE, span)
+    early = nyc_routes(nyc, nyc_engine, "violent-felony-warrant", as_of=SEED_DAY)
+    late = nyc_routes(nyc, nyc_engine, "violent-felony-warrant", as_of=LATE)
+    one = next(r for r in early.routes if DETAINER in r.flows)
+    again = next(r for r in late.routes if r.id == one.id)
+    assert one.status is Status.OPEN
+    assert again.status is not Status.OPEN
+    hop = again.hops[again.flows.index(DETAINER)]
+    texts = " ".join(r.text for r in hop.reasons if r.rule)
+    assert "within 5 years" in texts and fact in texts
+
+
+def test_none_date_and_set_facts(mini_copy, run_cli):
+    edit(mini_copy / "facts.yaml", "facts:\n",
+         "facts:\n  - {id: convicted-on, type: date}\n"
+         "  - {id: offenses, type: set, values: [theft, assault, fraud]}\n")
+    edit(mini_copy / "rules.yaml", RULE_WHEN,
+         "when: {all: [{fact: convicted-on, within: {years: 5}}, "
+         "{fact: offenses, any_in: [assault]}]}")
+    profiles = mini_copy / "profiles.yaml"
+    profiles.write_text(profiles.read_text() + """\
+  - {id: recent, name: Recent, facts: {kind: arrest, convicted-on: 2014-06-01, offenses: [assault]}}
+  - {id: never, name: Never, facts: {kind: arrest, convicted-on: none, offenses: [assault]}}
+  - {id: thief, name: Thief, facts: {kind: arrest, convicted-on: 2014-06-01, offenses: [theft]}}
+""")
+    assert check_pack(mini_copy).errors == []
+
+    def call_status(profile, day):
+        code, out, err = run_cli("routes", "--data", str(mini_copy), "--profile", profile,
+                                 "--as-of", day, "--format", "json")
+        assert code == 0, err
+        hops = [h for r in json.loads(out)["routes"] for h in r["hops"]
+                if h["flow"] == "police-call"]
+        return hops[0]["status"]
+    assert call_status("recent", "2016-01-01") == "open"
+    assert call_status("recent", "2020-01-01") == "blocked"  # more than five years later
+    assert call_status("never", "2016-01-01") == "blocked"
+    assert call_status("thief", "2016-01-01") == "blocked"

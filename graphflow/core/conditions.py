@@ -7,6 +7,7 @@ A condition is one of::
     {fact: DATE-FACT, within: {years|months|days: N}}   (on or before the query date, and
                                                          at most N back from it)
     {fact: DATE-FACT, before: YYYY-MM-DD}   {fact: DATE-FACT, after: YYYY-MM-DD}
+                                        (a date fact may be "none": it never happened)
     {fact: SET-FACT, any_in: [VALUES]}  (the set has one of them)
     {fact: SET-FACT, all_in: [VALUES]}  (every value of the set is one of them)
     {condition: ID}                     (a named condition of the pack)
@@ -29,6 +30,7 @@ Truth = bool | None
 _COMPARATORS = ("is", "in", "lt", "lte", "gt", "gte", "within", "before", "after",
                 "any_in", "all_in")
 DATE_OPS = ("within", "before", "after")
+NO_DATE = "none"  # a date fact's value when the event never happened
 SET_OPS = ("any_in", "all_in")
 _UNITS = ("years", "months", "days")
 
@@ -115,6 +117,8 @@ def named_in(cond: Any) -> Iterator[str]:
 
 def _test(cond: Mapping[str, Any], value: Any, as_of: dt.date | None) -> bool:
     if "within" in cond or "before" in cond or "after" in cond:
+        if value == NO_DATE:  # it never happened: in no window, before and after nothing
+            return False
         day = as_date(value)
         if "within" in cond:
             ref = as_of or dt.date.today()
@@ -211,7 +215,7 @@ def describe(cond: Any, named: Mapping[str, Any] | None = None) -> str:
     if "condition" in cond:
         ref = cond["condition"]
         if named and ref in named:
-            return f"{ref} {describe(named[ref], named)}"
+            return f"{ref} [{describe(named[ref], named)}]"
         return ref
     if "not" in cond:
         return f"not ({describe(cond['not'], named)})"

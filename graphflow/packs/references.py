@@ -61,9 +61,9 @@ def _check_value(fact: Fact, value: Any) -> str | None:
         return f"fact {fact.id!r} is an integer, got {value!r}"
     if fact.type == "enum" and value not in fact.values:
         return f"{value!r} is not a value of fact {fact.id!r}"
-    if fact.type == "date":
+    if fact.type == "date" and value != "none":
         if isinstance(value, bool) or not isinstance(value, str | int):
-            return f"fact {fact.id!r} is a date (YYYY-MM-DD), got {value!r}"
+            return f"fact {fact.id!r} is a date (YYYY-MM-DD, or none), got {value!r}"
         try:
             parse_date(value)
         except GraphflowError as exc:
@@ -110,6 +110,13 @@ def _condition(pack: Pack, cond: Any, where: str, what: str) -> list[Problem]:
                 out.append(Problem(where, f"{what}: {op}: {exc.what}", exc.hint))
             continue
         if op == "within":
+            continue
+        if fact.type == "set":
+            for v in value or []:
+                if fact.values and v not in fact.values:
+                    out.append(Problem(where, f"{what}: {v!r} is not a value of fact {name!r}",
+                                       did_you_mean(str(v), fact.values)
+                                       or "values: " + ", ".join(fact.values)))
             continue
         for v in value if isinstance(value, list) else [value]:
             bad = _check_value(fact, v)
