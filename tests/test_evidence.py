@@ -326,3 +326,90 @@ def test_none_date_and_set_facts(mini_copy, run_cli):
     assert call_status("recent", "2020-01-01") == "blocked"  # more than five years later
     assert call_status("never", "2016-01-01") == "blocked"
     assert call_status("thief", "2016-01-01") == "blocked"
+
+
+# --- amendments, timeline and diff ----------------------------------------------------------
+
+AMENDMENT = """\
+  - id: town-law-2018
+    name: Town law amendment of 2018
+    jurisdiction: town
+    kind: law
+    effective: 2018-01-01
+    amends: [town-law]
+    citations: [{source: doc, locator: line 2, quote: when a judge signed a warrant}]
+    effects:
+      - flow: police-call
+        effect: blocks
+"""
+
+
+def test_amendment_changes_the_status_and_timeline_names_it(mini_copy, run_cli):
+    rules = mini_copy / "rules.yaml"
+    rules.write_text(rules.read_text() + AMENDMENT)
+    assert check_pack(mini_copy).errors == []
+
+    def hop(day):
+        code, out, err = run_cli("routes", "--data", str(mini_copy), "--profile", "wanted",
+                                 "--as-of", day, "--format", "json")
+        assert code == 0, err
+        return next(h for r in json.loads(out)["routes"] for h in r["hops"]
+                    if h["flow"] == "police-call")
+    assert hop("2016-06-01")["status"] == "open"
+    late = hop("2019-06-01")
+    assert late["status"] == "blocked"
+    assert any("amended by Town law amendment of 2018" in r["text"] for r in late["reasons"])
+    code, out, err = run_cli("timeline", "--data", str(mini_copy), "--profile", "wanted",
+                             "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    row = next(r for r in data["routes"] if r["nodes"][-1] == "feds" and len(r["nodes"]) == 3)
+    change = next(c for c in row["changes"] if c["date"] == "2018-01-01")
+    assert change["status"] == "blocked"
+    assert any("amending town-law" in c for c in change["causes"])
+    # the status before the first change date is stated, with no invented date
+    assert row["before"]["until"] <= "2015-01-01" and row["before"]["status"]
+    code, out, _ = run_cli("timeline", "--data", str(mini_copy), "--profile", "wanted")
+    assert f"before {row['before']['until']}: {row['before']['status']}" in out
+    code, out, _ = run_cli("diff", "--data", str(mini_copy), "--profile", "wanted",
+                           "--as-of", "2016-06-01", "--as-of", "2019-06-01", "--format", "json")
+    causes = json.loads(out)["causes"]
+    amended = next(c for c in causes if c.get("rule") == "town-law-2018")
+    assert amended["amends"] == ["town-law"]
+
+
+def test_timeline_dates_come_from_the_data(nyc, nyc_engine):
+    from graphflow.analysis.timeline import timeline
+    from graphflow.audit import make_query
+
+    query = make_query(nyc, source=None, target=None, profile="violent-felony-warrant",
+                       as_of=SEED_DAY)
+    data = timeline(nyc, nyc_engine, query)
+    starts = {r.starts_text for r in nyc.rules.values() if r.starts_text}
+    for d in data["dates"]:
+        assert len(d) == 10 or d in starts  # a partial date only as the pack wrote it
+    assert "1996-01-01" not in data["dates"] or "1996-01-01" in starts
+    detainer = [r for r in data["routes"] if any("window" in " ".join(c["causes"])
+                                                 or "5 years" in " ".join(c["causes"])
+                                                 for c in r["changes"])]
+    assert detainer, "the conviction date's five-year window changes some route"
+
+
+def test_diff_ignores_hops_after_the_stop(nyc, nyc_engine, run_cli):
+    for profile in ("victim-witness", "civil-summons"):
+        code, out, err = run_cli("diff", "--profile", profile, "--as-of", "2014-01-01",
+                                 "--as-of", LATE.isoformat(), "--format", "json")
+        assert code == 0, err
+        data = json.loads(out)
+        report = nyc_routes(nyc, nyc_engine, profile, as_of=LATE)
+        by_id = {r.id: r for r in report.routes}
+        for change in data["changed"]:
+            route = by_id[change["route"]]
+            stop = route.stop if route.stop is not None else len(route.flows)
+            early = nyc_routes(nyc, nyc_engine, profile, as_of=dt.date(2014, 1, 1))
+            old = next(r for r in early.routes if r.id == route.id)
+            ostop = old.stop if old.stop is not None else len(old.flows)
+            allowed = set(route.flows[: max(stop, ostop) + 1])
+            assert {h["flow"] for h in change["hops"]} <= allowed
+            assert change["before"] != "not-triggered" or change["after"] != "blocked" or \
+                route.hops[0].status is not Status.NOT_TRIGGERED

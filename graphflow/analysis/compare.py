@@ -17,6 +17,8 @@ class HopChange:
     before: str
     after: str
     why: tuple[str, ...]
+    evidence_before: str = ""
+    evidence_after: str = ""
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,16 @@ class RouteChange:
     before: str
     after: str
     hops: tuple[HopChange, ...]
+    evidence_before: str = ""
+    evidence_after: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "route": self.route, "nodes": list(self.nodes), "before": self.before,
             "after": self.after,
-            "hops": [{"flow": h.flow, "before": h.before, "after": h.after, "why": list(h.why)}
+            "evidence": {"before": self.evidence_before, "after": self.evidence_after},
+            "hops": [{"flow": h.flow, "before": h.before, "after": h.after, "why": list(h.why),
+                      "evidence": {"before": h.evidence_before, "after": h.evidence_after}}
                      for h in self.hops],
         }
 
@@ -49,20 +55,32 @@ def hop_why(before: HopStatus, after: HopStatus) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _upto(route: Route) -> int:
+    """Hops that matter: up to and including the first that stops the information."""
+    return len(route.hops) if route.stop is None else route.stop + 1
+
+
 def compare_routes(before: list[Route], after: list[Route]) -> list[RouteChange]:
-    """Routes (matched by id) whose status differs, with the hops that changed and why."""
+    """Routes (matched by id) whose status or evidence state differs, with the hops whose
+    status or evidence state changed, up to the hop where the information stops (a change
+    beyond that point changes nothing), and why."""
     old = {r.id: r for r in before}
     changes = []
     for new in after:
         prev = old.get(new.id)
-        if prev is None or prev.status == new.status:
+        if prev is None:
             continue
+        if prev.status == new.status and prev.evidence.state == new.evidence.state:
+            continue
+        upto = max(_upto(prev), _upto(new))
         hops = tuple(
-            HopChange(h1.flow, h1.status.value, h2.status.value, hop_why(h1, h2))
-            for h1, h2 in zip(prev.hops, new.hops, strict=True)
-            if h1.status != h2.status or _reason_texts(h1) != _reason_texts(h2)
+            HopChange(h1.flow, h1.status.value, h2.status.value, hop_why(h1, h2),
+                      h1.evidence.state, h2.evidence.state)
+            for h1, h2 in list(zip(prev.hops, new.hops, strict=True))[:upto]
+            if h1.status != h2.status or h1.evidence.state != h2.evidence.state
         )
-        changes.append(RouteChange(new.id, new.nodes, prev.status.value, new.status.value, hops))
+        changes.append(RouteChange(new.id, new.nodes, prev.status.value, new.status.value, hops,
+                                   prev.evidence.state, new.evidence.state))
     return changes
 
 
@@ -86,22 +104,31 @@ def change_points(pack: Pack, flows: set[str]) -> list[dt.date]:
 
 
 def rules_changed_between(pack: Pack, flows: set[str], d1: dt.date, d2: dt.date) -> list[dict]:
-    """Rules governing these flows that entered or left force between two dates."""
+    """Rules (and amendments) governing these flows that entered or left force between two
+    dates, in date order, then flows that began or ended."""
     lo, hi = min(d1, d2), max(d1, d2)
     out = []
     seen = set()
     for fid in sorted(flows):
         for eff in pack.effects_on(fid):
-            rule = pack.rules[eff.rule]
-            if rule.id in seen:
-                continue
-            if rule.in_force_on(lo) != rule.in_force_on(hi):
-                seen.add(rule.id)
-                out.append({
-                    "rule": rule.id, "name": rule.name, "jurisdiction": rule.jurisdiction,
-                    "in_force": f"{rule.starts or '…'} to {rule.ended or 'now'}",
-                    "change": "entered into force" if rule.in_force_on(hi) else "ended",
-                })
+            for rid in (eff.rule, *(o for o, _ in pack.overridden_by(eff.rule))):
+                rule = pack.rules.get(rid)
+                if rule is None or rule.id in seen:
+                    continue
+                if rule.in_force_on(lo) != rule.in_force_on(hi):
+                    seen.add(rule.id)
+                    entry = {
+                        "rule": rule.id, "name": rule.name, "jurisdiction": rule.jurisdiction,
+                        "in_force": f"{rule.starts or '…'} to {rule.ended or 'now'}",
+                        "change": "entered into force" if rule.in_force_on(hi) else "ended",
+                        "date": str((rule.starts if rule.in_force_on(hi) else rule.ended) or ""),
+                    }
+                    if rule.amends:
+                        entry["amends"] = list(rule.amends)
+                    if rule.supersedes:
+                        entry["supersedes"] = list(rule.supersedes)
+                    out.append(entry)
+    out.sort(key=lambda e: e["date"])
     for fid in sorted(flows):
         f = pack.flows[fid]
         if f.active_on(lo) != f.active_on(hi):

@@ -178,24 +178,18 @@ def diff(data, source, target, profile, sets, dates, max_hops, backend, fmt):
 @backend_option
 @format_option
 def timeline(data, source, target, profile, sets, max_hops, since, backend, fmt):
-    """Each route's status on every date a relevant rule or flow changed."""
-    from graphflow.analysis.compare import change_points
-    from graphflow.audit import run_query
+    """Each route's status before the first change date, then every change and its cause.
+
+    Example: graphflow timeline --profile violent-felony-warrant --since 2014-01-01
+    """
+    from graphflow.analysis.timeline import timeline as compute
     from graphflow.engines.select import open_engine
 
     ctx = Context(data, source, target, profile, sets, None, max_hops)
+    start = parse_as_of(since, "--since") if since else None
     with open_engine(backend, ctx.pack) as engine:
-        base = run_query(ctx.pack, engine, ctx.query).routes
-        days = change_points(ctx.pack, {f for r in base for f in r.flows})
-        if since:
-            start = parse_as_of(since, "--since")
-            days = [d for d in days if d >= start]
-        rows = {r.id: {"route": r.id, "nodes": list(r.nodes), "statuses": {}} for r in base}
-        for day in days:
-            ctx.query.as_of = day
-            for r in run_query(ctx.pack, engine, ctx.query).routes:
-                rows[r.id]["statuses"][day.isoformat()] = r.status.value
+        result = compute(ctx.pack, engine, ctx.query, since=start)
     out = ctx.head()
     out["query"]["as_of"] = None
-    out.update({"dates": [d.isoformat() for d in days], "routes": list(rows.values())})
+    out.update(result)
     _emit(out, fmt, "render_timeline")

@@ -229,6 +229,7 @@ class Rule:
     description: str = ""
     citations: tuple[Citation, ...] = ()
     hypothetical: bool = False
+    starts_text: str = ""  # the start date as the pack wrote it (e.g. "1996")
     amends: tuple[str, ...] = ()  # rules whose effects this one changes (theirs stay in force)
     supersedes: tuple[str, ...] = ()  # rules this one replaces from its start
     where: str = ""

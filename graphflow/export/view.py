@@ -19,7 +19,6 @@ import datetime as dt
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from graphflow.audit import RouteQuery, RouteReport, run_query
@@ -334,33 +333,27 @@ def route_view(
 
 def timeline_data(pack: Pack, engine: Any, query: RouteQuery,
                   since: dt.date | None = None) -> dict[str, Any]:
-    """Each route's status from every date on which a relevant rule or flow changes and some
-    route's status with it (plus the day before the first change, and the query's date):
-    ``{"dates": [...], "current": date, "rows": [{route, label, statuses: {date: status}}]}``.
-    Rows are the query's routes (after its status filter and limit), each on every date."""
-    from graphflow.analysis.compare import change_points
+    """The query's routes on the dates of ``graphflow.analysis.timeline.timeline`` (the same
+    change dates as ``graphflow timeline``): a "before <first change>" column, every date on
+    which a shown route's status changes, and the query's date:
+    ``{"dates": [...], "current": date, "rows": [{route, label, statuses: {date: status}}]}``."""
+    from graphflow.analysis.timeline import status_on, timeline
 
-    shown = {r.id for r in run_query(pack, engine, query).routes}
-    every = replace(query, statuses=(), limit=None)  # a route keeps its row on every date
-    base = [r for r in run_query(pack, engine, every).routes if r.id in shown]
-    days = set(change_points(pack, {f for r in base for f in r.flows}))
-    if days:  # and the day before the first change: how things stood before it
-        days.add(min(days) - dt.timedelta(days=1))
-    days.add(query.as_of)
-    ordered = sorted(d for d in days if since is None or d >= since)
-    labels = route_labels(base)
-    rows = {r.id: {"route": r.id, "label": labels[r.id], "statuses": {}} for r in base}
-    for day in ordered:
-        for r in run_query(pack, engine, replace(every, as_of=day)).routes:
-            if r.id in rows:
-                rows[r.id]["statuses"][day.isoformat()] = r.status.value
-    # keep only the dates on which some route's status changes (and the query's date)
-    kept, prev = [], None
-    for day in (d.isoformat() for d in ordered):
-        column = tuple(row["statuses"].get(day) for row in rows.values())
-        if column != prev or day == query.as_of.isoformat():
-            kept.append(day)
-        prev = column
-    for row in rows.values():
-        row["statuses"] = {d: row["statuses"][d] for d in kept if d in row["statuses"]}
-    return {"dates": kept, "current": query.as_of.isoformat(), "rows": list(rows.values())}
+    shown = [r for r in run_query(pack, engine, query).routes]
+    result = timeline(pack, engine, query, since=since, route_ids={r.id for r in shown})
+    rows = result["routes"]
+    first = min((row["before"]["until"] for row in rows), default=None)
+    before = f"before {first}" if first else None
+    changes = {c["date"] for row in rows for c in row["changes"]}
+    current = query.as_of.isoformat()
+    dates = sorted(changes | {current})
+    labels = route_labels(shown)
+    out_rows = []
+    for row in rows:
+        statuses = {d: status_on(row, d) for d in dates}
+        if before:
+            statuses[before] = row["before"]["status"]
+        out_rows.append({"route": row["route"], "label": labels.get(row["route"], row["route"]),
+                         "statuses": statuses})
+    return {"dates": ([before] if before else []) + dates, "current": current,
+            "rows": out_rows}

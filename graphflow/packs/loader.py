@@ -263,6 +263,7 @@ def build_rules(rdoc: YamlDoc, date: Any, hypothetical: bool = False) -> dict[st
             citations=_citations(r.get("citations"), rdoc, (*key, "citations")),
             hypothetical=hypothetical, amends=tuple(r.get("amends", ())),
             supersedes=tuple(r.get("supersedes", ())), where=rdoc.where(key),
+            starts_text=str(r.get("effective") or r.get("enacted") or ""),
         )
     return rules
 

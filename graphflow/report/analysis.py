@@ -100,41 +100,52 @@ def render_diff(out: dict[str, Any], fmt: str) -> str:
              f"{q['profile'] or '(none)'})"]
     for day, s in out["summary"].items():
         lines.append(f"  {day}: " + ", ".join(f"{n} {k}" for k, n in s.items()))
-    lines.append(f"Routes whose status changed: {len(out['changed'])}")
+    lines.append(f"Routes whose status or evidence changed: {len(out['changed'])}")
     for c in out["changed"]:
         lines.append(f"- {c['route']}: {c['before']} → {c['after']}  {' → '.join(c['nodes'])}")
+        ev = c.get("evidence") or {}
+        if ev.get("before") != ev.get("after"):
+            lines.append(f"    evidence: {ev.get('before')} → {ev.get('after')}")
         for h in c["hops"]:
-            lines.append(f"    {h['flow']}: {h['before']} → {h['after']}")
+            hev = h.get("evidence") or {}
+            extra = (f" (evidence {hev.get('before')} → {hev.get('after')})"
+                     if hev.get("before") != hev.get("after") else "")
+            lines.append(f"    {h['flow']}: {h['before']} → {h['after']}{extra}")
             lines += [f"      {w}" for w in h["why"]]
     lines.append("Rules and flows that changed between the dates:")
     for cause in out["causes"]:
         name = cause.get("name") or cause.get("flow")
         span = cause.get("in_force") or cause.get("valid")
+        how = "".join(f", {k} {', '.join(cause[k])}" for k in ("amends", "supersedes")
+                      if cause.get(k))
         lines.append(f"  - {cause.get('rule') or cause.get('flow')}: {name} "
-                     f"{cause['change']} ({span})")
+                     f"{cause['change']} ({span}{how})")
     return "\n".join(lines) + "\n"
 
 
 def render_timeline(out: dict[str, Any], fmt: str) -> str:
-    dates = out["dates"]
-    rows = []
-    for r in out["routes"]:
-        row = {"route": r["route"], "path": " → ".join(r["nodes"])}
-        row.update({d: r["statuses"].get(d, "") for d in dates})
-        rows.append(row)
     if fmt in ("csv", "md"):
-        return render_rows(rows, ["route", "path", *dates], fmt)
+        rows = []
+        for r in out["routes"]:
+            b = r["before"]
+            rows.append({"route": r["route"], "path": " → ".join(r["nodes"]),
+                         "date": f"before {b['until']}", "status": b["status"],
+                         "evidence": b["evidence"], "causes": ""})
+            for c in r["changes"]:
+                rows.append({"route": r["route"], "path": " → ".join(r["nodes"]),
+                             "date": c["date"], "status": c["status"],
+                             "evidence": c["evidence"], "causes": c["causes"]})
+        return render_rows(rows, ["route", "path", "date", "status", "evidence", "causes"], fmt)
     q = out["query"]
     lines = [f"Timeline: {q['from']} → {q['to']} (pack {q['pack']}, profile "
-             f"{q['profile'] or '(none)'}), {len(dates)} change dates"]
+             f"{q['profile'] or '(none)'}), {len(out['dates'])} change dates"]
     for r in out["routes"]:
         lines.append(f"- {r['route']}  {' → '.join(r['nodes'])}")
-        prev = None
-        for d in dates:
-            st = r["statuses"].get(d)
-            if st != prev:
-                lines.append(f"    from {d}: {st}")
-                prev = st
+        b = r["before"]
+        lines.append(f"    before {b['until']}: {b['status']} (evidence {b['evidence']})")
+        for c in r["changes"]:
+            lines.append(f"    from {c['date']}: {c['status']} (evidence {c['evidence']})")
+            lines += [f"      because {why}" for why in c["causes"]]
     return "\n".join(lines) + "\n"
 
 
