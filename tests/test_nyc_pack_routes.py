@@ -62,15 +62,25 @@ def test_one_day_act_conditions_the_consequence_not_the_record(nyc, nyc_engine):
 ORDER = ("open", "conditional", "not-triggered", "blocked")  # least to most restrictive
 
 
-def _outcome(cond, facts) -> str:
+def _outcome(cond, facts, day=None, named=None) -> str:
     """true / false / unknown for a condition, from the profile's facts (unknown if a fact is
-    missing), evaluated here from the condition's own structure."""
+    missing), evaluated here from the condition's own structure (a named condition is looked
+    up in the pack; ``within`` is taken back from ``day`` by whole years)."""
+    if "condition" in cond:
+        return _outcome(named[cond["condition"]].when, facts, day, named)
     if "fact" in cond:
         value = facts.get(cond["fact"])
         if value is None:
             return "unknown"
+        if "within" in cond:
+            if value == "none":
+                return "false"
+            when = dt.date.fromisoformat(str(value))
+            years = cond["within"]["years"]
+            start = day.replace(year=day.year - years)
+            return "true" if start <= when <= day else "false"
         return "true" if value == cond["is"] else "false"
-    parts = [_outcome(c, facts) for c in cond.get("all", cond.get("any", []))]
+    parts = [_outcome(c, facts, day, named) for c in cond.get("all", cond.get("any", []))]
     if "all" in cond:
         return "false" if "false" in parts else "unknown" if "unknown" in parts else "true"
     return "true" if "true" in parts else "unknown" if "unknown" in parts else "false"
@@ -90,7 +100,7 @@ def test_probation_route_follows_the_1558a_conditions(nyc, nyc_engine, profile):
         statuses = [fires]
         if rule.in_force_on(day):
             statuses.append({"true": "open", "false": "blocked", "unknown": "conditional"}[
-                _outcome(effect.when, facts)])
+                _outcome(effect.when, facts, day, nyc.conditions)])
             assert _rule_reasons(route, rule.id)
         else:
             assert not [r for r in _rule_reasons(route, rule.id) if r.status is not None]
