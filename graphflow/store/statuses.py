@@ -44,6 +44,9 @@ def add_statuses(b: _Builder, pack: Pack, dates: Sequence[dt.date], max_hops: in
                     "reasons_json": json.dumps([r.as_dict() for r in hop.reasons],
                                                ensure_ascii=False, default=str),
                     "touched_by": hop.touched_by, "missing_facts": hop.missing,
+                    "evidence_state": hop.evidence.state,
+                    "last_evidenced": hop.evidence.last_evidenced,
+                    "evidence_note": hop.evidence.note or None,
                 })
             for source in triggers(pack):
                 if source == target or source in pack.descendants(target):
@@ -59,6 +62,11 @@ def add_statuses(b: _Builder, pack: Pack, dates: Sequence[dt.date], max_hops: in
                         "hops": len(route.flows), "flows": route.flows, "nodes": route.nodes,
                         "data": route.data, "touched_by": route.touched_by,
                         "missing_facts": route.missing,
+                        "evidence_state": route.evidence.state,
+                        "last_evidenced": route.evidence.last_evidenced,
+                        "evidence_note": route.evidence.note or None,
+                        "conflicts": list(dict.fromkeys(
+                            c for f in route.flows for c in pack.conflicts_on(f))),
                     })
                     b.rel("FOR_PROFILE", ("Route", key), ("Profile", {"id": profile.id}))
                     for i, (flow_id, hop) in enumerate(zip(route.flows, route.hops,
