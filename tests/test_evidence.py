@@ -413,3 +413,20 @@ def test_diff_ignores_hops_after_the_stop(nyc, nyc_engine, run_cli):
             assert {h["flow"] for h in change["hops"]} <= allowed
             assert change["before"] != "not-triggered" or change["after"] != "blocked" or \
                 route.hops[0].status is not Status.NOT_TRIGGERED
+
+
+def test_html_export_says_evidence_and_conflicts(nyc, nyc_engine, run_cli, tmp_path):
+    import html as htmllib
+
+    out = tmp_path / "r.html"
+    code, _, err = run_cli("export", "html", "-o", str(out), "--routes", "--profile",
+                           "prior-removal-order", "--as-of", LATE.isoformat())
+    assert code == 0, err
+    text = htmllib.unescape(out.read_text("utf-8"))
+    report = nyc_routes(nyc, nyc_engine, "prior-removal-order", as_of=LATE)
+    stale = next(r for r in report.routes if not r.evidence.current)
+    assert "but its evidence" in text and f"(asked for {LATE})" in text
+    conflicted = [c for r in report.routes for f in r.flows for c in nyc.conflicts_on(f)]
+    assert conflicted and f"sources disagree: {conflicted[0]}" in text or \
+        f"sources disagree ({conflicted[0]})" in text
+    assert stale.id in text

@@ -133,7 +133,15 @@ def flow_tooltip(pack: Pack, flow: Flow, hop: HopStatus | None = None) -> list[s
         lines.append(f"latency: {flow.latency}")
     if hop is not None:
         lines.append(f"status: {hop.status.value}")
+        ev = hop.evidence
+        if not ev.current:
+            lines.append(f"evidence {ev.state}: ends {ev.last_evidenced or '?'}"
+                         + (f"; {ev.note}" if ev.note else ""))
         lines += _reason_lines(pack, flow, hop)
+    if flow.caveat:
+        lines.append(f"caveat: {flow.caveat}")
+    for cid in pack.conflicts_on(flow.id):
+        lines.append(f"sources disagree ({cid}): {_short(pack.conflicts[cid].summary, 300)}")
     else:
         for eff in pack.effects_on(flow.id):
             rule = pack.rules[eff.rule]
@@ -294,6 +302,20 @@ def route_ranks(report: RouteReport) -> dict[str, int]:
     return ranks
 
 
+def _route_notes(pack: Pack, route: Any, as_of: dt.date) -> str:
+    """The evidence caveat and source conflicts of a route, in words, for its label."""
+    from graphflow.core.evidence import words
+
+    out = ""
+    ev = route.evidence
+    if not ev.current:
+        out += " — " + words(route.status.value, ev.as_dict(), as_of.isoformat())
+    conflicts = list(dict.fromkeys(c for f in route.flows for c in pack.conflicts_on(f)))
+    if conflicts:
+        out += " — sources disagree: " + ", ".join(conflicts)
+    return out
+
+
 def route_view(
     pack: Pack, report: RouteReport, *, layout: str = "hierarchical",
     timeline: dict[str, Any] | None = None,
@@ -321,7 +343,8 @@ def route_view(
         "summary_of": "routes",
         "nodes": [_node(pack, n) for n in node_ids],
         "edges": [_edge(pack, pack.flows[f], h) for f, h in hops.items()],
-        "routes": [{"id": r.id, "status": r.status.value, "label": labels[r.id],
+        "routes": [{"id": r.id, "status": r.status.value,
+                    "label": labels[r.id] + _route_notes(pack, r, report.query.as_of),
                     "edges": list(r.flows)} for r in report.routes],
         "layout": layout,
         "ranks": route_ranks(report),
