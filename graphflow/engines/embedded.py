@@ -216,6 +216,7 @@ def walk_search(search: Search, cap: int, length: int | None) -> Iterator[Walked
     when ``depth + 1 + dist(v) <= bound``, which the nearest-first order turns into an early
     ``break``; routes into targets are emitted at once from each actor."""
     adjacency = search.adjacency
+    stop = STOP  # a local: read in the innermost loop
     bound = search.max_hops if length is None else length
     emit_at = length  # None: emit at every depth
     on = bytearray(search.nodes)
@@ -237,7 +238,7 @@ def walk_search(search: Search, cap: int, length: int | None) -> Iterator[Walked
         for fid, v, fl, dv in edges:  # noqa: B007 (fid is used after the break)
             if dv > room:
                 break
-            if on[v] or (fl > cap and lvl < STOP):
+            if on[v] or (fl > cap and lvl < stop):
                 continue
             found = True
             break
@@ -252,14 +253,14 @@ def walk_search(search: Search, cap: int, length: int | None) -> Iterator[Walked
         node = v
         on[v] = 1
         prefix = (*prefix, fid)
-        if lvl < STOP and fl > lvl:
+        if fl > lvl and lvl < stop:
             lvl = fl
         depth += 1
         into_t, inner = adjacency[v]
         if emit_at is None or emit_at == depth + 1:
             for tf, tl in into_t:
-                if tl <= cap or lvl >= STOP:
-                    yield (*prefix, tf), (tl if lvl < STOP and tl > lvl else lvl)
+                if tl <= cap or lvl >= stop:
+                    yield (*prefix, tf), (tl if tl > lvl and lvl < stop else lvl)
         edges = iter(inner) if depth + 1 < bound else iter(())
 
 
@@ -269,6 +270,7 @@ def walk_search_folded(search: Search, cap: int, length: int | None, fold: Fold,
     level, the fold over every flow but the last), so per-route work on the shared prefix is
     done once per prefix, not once per route. Same routes, same order."""
     adjacency = search.adjacency
+    stop = STOP  # a local: read in the innermost loop
     bound = search.max_hops if length is None else length
     emit_at = length
     on = bytearray(search.nodes)
@@ -291,7 +293,7 @@ def walk_search_folded(search: Search, cap: int, length: int | None, fold: Fold,
         for fid, v, fl, dv in edges:  # noqa: B007 (fid is used after the break)
             if dv > room:
                 break
-            if on[v] or (fl > cap and lvl < STOP):
+            if on[v] or (fl > cap and lvl < stop):
                 continue
             found = True
             break
@@ -307,12 +309,12 @@ def walk_search_folded(search: Search, cap: int, length: int | None, fold: Fold,
         on[v] = 1
         prefix = (*prefix, fid)
         acc = fold(acc, fid)
-        if lvl < STOP and fl > lvl:
+        if fl > lvl and lvl < stop:
             lvl = fl
         depth += 1
         into_t, inner = adjacency[v]
         if emit_at is None or emit_at == depth + 1:
             for tf, tl in into_t:
-                if tl <= cap or lvl >= STOP:
-                    yield (*prefix, tf), (tl if lvl < STOP and tl > lvl else lvl), acc
+                if tl <= cap or lvl >= stop:
+                    yield (*prefix, tf), (tl if tl > lvl and lvl < stop else lvl), acc
         edges = iter(inner) if depth + 1 < bound else iter(())
