@@ -173,7 +173,8 @@ def test_timeline_matches_run_query_per_date(run_cli, tmp_path: Path) -> None:
     out = export(run_cli, tmp_path / "t.html", "--data", str(MINI), "--profile", "clean",
                  "--as-of", "2017-03-01", "--timeline")
     html = out.read_text("utf-8")
-    section = html[html.index('<section id="timeline"'):html.index("</section>")]
+    start = html.index('<section id="timeline"')
+    section = html[start:html.index("</section>", start)]
     query = make_query(pack, source=None, target=None, profile="clean",
                        as_of=dt.date(2017, 3, 1))
     engine = EmbeddedEngine(pack)
@@ -213,7 +214,8 @@ def test_timeline_of_filtered_routes_has_every_date(run_cli, tmp_path: Path) -> 
     assert [r["status"] for r in data["routes"]] == ["blocked"]
     assert "blocked routes only" in out.read_text("utf-8")
     html = out.read_text("utf-8")
-    section = html[html.index('<section id="timeline"'):html.index("</section>")]
+    start = html.index('<section id="timeline"')
+    section = html[start:html.index("</section>", start)]
     assert section.count("<tr><th scope=\"row\"") == 1
     cells = re.findall(r'<td class="st-[a-z-]+[^"]*" title="([^"]+)"', section)
     assert cells == ["open", "blocked", "blocked"]  # 2014-12-31, 2015 (the law), the date
@@ -286,11 +288,143 @@ def test_hostile_pack_renders_as_text(run_cli, recorded_page: Recorded, tmp_path
     pos = page.evaluate("window.graphflow.nodePosition('police')")
     page.mouse.move(pos["x"] - 30, pos["y"] - 30)
     page.mouse.move(pos["x"], pos["y"], steps=5)
-    page.wait_for_selector("div.vis-tooltip .gf-tip", state="visible", timeout=5000)
-    tip = page.text_content("div.vis-tooltip")
+    page.wait_for_selector("#gf-tooltip .gf-tip", state="visible", timeout=5000)
+    tip = page.text_content("#gf-tooltip")
     assert EVIL_NAME in tip and EVIL_QUOTE in tip
     page.mouse.click(pos["x"], pos["y"])  # the details panel gets the same text
     assert EVIL_QUOTE in page.text_content("#details")
     assert page.evaluate("document.querySelectorAll('img, iframe, object, embed').length") == 0
     assert page.evaluate("typeof window.pwned") == "undefined"
+    assert_clean(rec)
+
+
+# --- layered route layout, route card, print, narrow screens ------------------------------------
+
+def positions_of(path: Path) -> dict[str, tuple[float, float]]:
+    return {n["id"]: (n["x"], n["y"]) for n in data_block(path)["nodes"]}
+
+
+def test_route_layout_is_deterministic_and_keeps_edges_off_nodes(run_cli, tmp_path: Path) -> None:
+    from graphflow.export.layout import LANES, NODE_RADIUS
+
+    data, source, target, profile, day = QUERIES["nyc"]
+    args = ("--data", data, "--from", source, "--to", target, "--profile", profile,
+            "--as-of", day)
+    one = positions_of(export(run_cli, tmp_path / "a.html", *args))
+    two = positions_of(export(run_cli, tmp_path / "b.html", *args))
+    assert one == two and len(one) > 10
+    pack, report = report_for("nyc")
+    block = data_block(tmp_path / "a.html")
+    # the trigger alone on the left, the targets alone in the last column
+    xs = sorted({x for x, _ in one.values()})
+    assert [n for n, (x, _) in one.items() if x == xs[0]] == [source]
+    assert {n for n, (x, _) in one.items() if x == xs[-1]} == set(report.targets) & set(one)
+    # lanes by level, top to bottom in LANES order
+    level = {n: pack.actors[n].level for n in one}
+    order = [lv for lv in LANES if lv in level.values()]
+    for hi, lo in zip(order, order[1:], strict=False):
+        assert max(y for n, (_, y) in one.items() if level[n] == hi) < min(
+            y for n, (_, y) in one.items() if level[n] == lo)
+    # no straight edge passes within a node's radius of a third node (computed here)
+    for e in block["edges"]:
+        (ax, ay), (bx, by) = one[e["from"]], one[e["to"]]
+        for n, (px, py) in one.items():
+            if n in (e["from"], e["to"]):
+                continue
+            dx, dy = bx - ax, by - ay
+            t = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)))
+            dist = ((px - ax - t * dx) ** 2 + (py - ay - t * dy) ** 2) ** 0.5
+            assert dist >= NODE_RADIUS, (e["id"], n, dist)
+    # parallel flows are curved, each with its own side or roundness
+    pairs: dict[frozenset, list] = {}
+    for e in block["edges"]:
+        pairs.setdefault(frozenset((e["from"], e["to"])), []).append(e)
+    parallel = [g for g in pairs.values() if len(g) > 1]
+    assert parallel, "the NYC query has parallel flows"
+    for group in parallel:
+        looks = [(e["smooth"] or {}).get("type", "straight") + str(
+            (e["smooth"] or {}).get("roundness")) + e["from"] for e in group]
+        assert len(set(looks)) == len(group)
+
+
+@pytest.mark.browser
+def test_route_card_print_and_narrow(run_cli, recorded_page: Recorded, tmp_path: Path) -> None:
+    data, source, target, profile, day = QUERIES["nyc"]
+    pack, report = report_for("nyc")
+    out = export(run_cli, tmp_path / "r.html", "--data", data, "--from", source, "--to", target,
+                 "--profile", profile, "--as-of", day)
+    rec = recorded_page
+    rec.open(out, timeout_ms=60_000)
+    page = rec.page
+    # the drawn positions are the computed ones (physics off)
+    drawn = page.evaluate("window.graphflow.positions()")
+    assert {k: (round(v["x"], 1), round(v["y"], 1)) for k, v in drawn.items()} == positions_of(out)
+    assert page.is_hidden("#progress")
+    # tooltips stay inside the viewport, even at the right edge
+    width = page.viewport_size["width"]
+    for nid in (target, source):
+        pos = page.evaluate("id => window.graphflow.nodePosition(id)", nid)
+        if pos is None:
+            continue
+        page.mouse.move(pos["x"] - 20, pos["y"] - 20)
+        page.mouse.move(pos["x"], pos["y"], steps=4)
+        page.wait_for_selector("#gf-tooltip .gf-tip", state="visible", timeout=5000)
+        box = page.locator("#gf-tooltip").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]
+    # clicking a route opens its card: every hop, its quotes and their source links
+    route = next(r for r in report.routes if any(
+        pack.sources[c.source].url for f in r.flows for c in pack.flows[f].citations
+        if c.source in pack.sources))
+    page.click(f'#routes [data-route-id="{route.id}"]')
+    assert page.is_visible("#card")
+    assert page.eval_on_selector_all("#card li.hop", "els => els.length") == len(route.flows)
+    card = " ".join(page.inner_text("#card").split())
+    for f in route.flows:
+        flow = pack.flows[f]
+        for c in flow.citations:
+            assert " ".join(c.quote.split())[:50] in card
+    hrefs = page.eval_on_selector_all("#card a", "els => els.map(a => a.href)")
+    want = {pack.sources[c.source].url for f in route.flows for c in pack.flows[f].citations
+            if c.source in pack.sources and pack.sources[c.source].url}
+    assert want and want <= set(hrefs)
+    assert "**" not in card
+    # print media: graph and card fill the page width; disclaimer, date, version, query shown
+    page.emulate_media(media="print")
+    meta = page.inner_text("#print-meta")
+    from graphflow import __version__
+    for word in ("Research tool, not legal advice", __version__, source, profile, day,
+                 dt.date.today().isoformat()):
+        assert word in meta
+    assert page.is_visible("#card") and page.is_hidden("#routes") and page.is_hidden("#print")
+    graph = page.locator("#graph").bounding_box()
+    body = page.locator("body").bounding_box()
+    assert graph["width"] >= 0.95 * body["width"] and graph["height"] > 300
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    page.emulate_media(media="screen")
+    # 720 px: the panel folds below the graph, labels stay readable
+    page.set_viewport_size({"width": 720, "height": 900})
+    page.evaluate("window.graphflow.reset()")
+    graph = page.locator("#graph").bounding_box()
+    aside = page.locator("aside").bounding_box()
+    assert aside["y"] >= graph["y"] + graph["height"] - 1
+    assert graph["width"] >= 700
+    assert page.evaluate("window.graphflow.labelPx()") >= 5.9
+    assert_clean(rec)
+
+
+@pytest.mark.browser
+def test_whole_pack_folds_sub_units(run_cli, recorded_page: Recorded, tmp_path: Path) -> None:
+    pack = pack_or_skip("nyc")
+    out = export(run_cli, tmp_path / "pack.html", "--data", "nyc")
+    rec = recorded_page
+    rec.open(out, timeout_ms=60_000)
+    page = rec.page
+    subs = {a.id for a in pack.actors.values() if a.part_of and a.part_of in pack.actors}
+    visible = page.evaluate("window.graphflow.visibleNodeIds()")
+    assert len(visible) == len(pack.actors) - len(subs)
+    assert not subs & set(visible)
+    page.click("#fold")
+    assert sorted(page.evaluate("window.graphflow.visibleNodeIds()")) == sorted(pack.actors)
     assert_clean(rec)

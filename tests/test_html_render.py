@@ -212,12 +212,12 @@ def test_hostile_strings_render_as_text(recorded_page: Recorded, tmp_path: Path)
     assert page.inner_text("dl.query").count(EVIL_IMG) == 1
     assert page.inner_text('[data-route-id="r-evil"]').replace("\n", "").count(
         EVIL_IMG + EVIL_CLOSE) == 1
-    # hover the hostile node: vis shows our DOM tooltip, built with textContent only
+    # hover the hostile node: our tooltip box, built with textContent only
     pos = page.evaluate("""window.graphflow.nodePosition("x\\"'></b>")""")
     page.mouse.move(pos["x"] - 30, pos["y"] - 30)
     page.mouse.move(pos["x"], pos["y"], steps=5)
-    page.wait_for_selector("div.vis-tooltip .gf-tip", state="visible", timeout=5000)
-    tip = page.text_content("div.vis-tooltip")
+    page.wait_for_selector("#gf-tooltip .gf-tip", state="visible", timeout=5000)
+    tip = page.text_content("#gf-tooltip")
     assert EVIL_IMG in tip and EVIL_CLOSE in tip and EVIL_SCRIPT in tip
     page.mouse.click(pos["x"], pos["y"])  # click copies the tooltip into the details panel
     assert EVIL_CLOSE in page.text_content("#details")

@@ -116,10 +116,12 @@ def export() -> None:
 @export.command("html")
 @selection_options
 @output_option("HTML file to write ('-' for stdout).")
-@click.option("--layout", type=click.Choice(["auto", "hierarchical", "physics"]), default="auto",
-              show_default=True,
-              help="auto: left to right from the trigger for routes, force-directed for "
-                   "the whole pack.")
+@click.option("--layout", type=click.Choice(["auto", "layered", "hierarchical", "physics"]),
+              default="auto", show_default=True,
+              help="auto: layered for routes (left to right from the trigger, lanes by level, "
+                   "fixed positions: the same query always gives the same picture), "
+                   "force-directed for the whole pack with sub-units folded; hierarchical is "
+                   "an alias of layered.")
 @click.option("--timeline", is_flag=True,
               help="Add a table of each route's status from each date on which a rule or "
                    "flow change altered it (implies a route query).")
@@ -153,7 +155,7 @@ def html(data, source, target, profile, sets, as_of, max_hops, routes_mode, stat
                 tl = timeline_data(t.pack, engine, t.query, since=start)
             _log(f"timeline: {len(tl['rows'])} routes on {len(tl['dates'])} dates")
         view = route_view(t.pack, t.report,
-                          layout="physics" if layout == "physics" else "hierarchical",
+                          layout="physics" if layout == "physics" else "layered",
                           timeline=tl)
     else:
         view = pack_view(t.pack, facts=t.facts, as_of=t.as_of, profile=t.profile,

@@ -14,8 +14,13 @@ The view contract (plain dicts; every value is text to the page, never markup), 
 * ``nodes``: ``[{id, label, kind, level, tooltip: [line, ...]}]``.
 * ``edges``: ``[{id, from, to, label, status (or None), tooltip: [line, ...]}]``.
 * ``routes``: ``[{id, status, label, edges: [edge id, ...]}]`` for the routes panel.
-* ``layout``: ``"hierarchical"`` (left to right by ``ranks``: ``{node id: int}``, missing ranks
-  filled from neighbours) or ``"physics"``.
+* ``nodes`` may carry ``part_of`` (a node id): whole-pack (physics) views fold sub-units into
+  their top-level parent until "Show sub-units" (``fold_parts: False`` turns this off).
+* ``edges`` may carry ``card`` (``graphflow.export.view.hop_card``): shown in the route card.
+* ``layout``: ``"layered"`` (alias ``"hierarchical"``): fixed positions with physics off, from
+  ``positions`` (``graphflow.export.layout.Layout.as_dict()``) or else computed here by the
+  layered layout (columns from ``ranks``: ``{node id: int}`` when given); or ``"physics"``.
+* The page prints the disclaimer, the generation date, graphflow's version and the query.
 * ``timeline`` (optional): ``{dates: [...], current: date, rows: [{route, label,
   statuses: {date: status}}]}``, drawn as an HTML table under the graph.
 """
@@ -24,10 +29,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import math
 import os
+import re
 from collections import deque
 from functools import lru_cache
 from importlib import resources
@@ -42,6 +49,8 @@ STATUSES = ("open", "conditional", "blocked", "not-triggered", "inactive")
 LEVELS = ("city", "state", "federal", "other")
 BIG_NODES = 300  # above this: no smooth curves, no improvedLayout, no edge labels
 BIG_EDGES = 600
+SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.I)
+DISCLAIMER = "Research tool, not legal advice."
 
 # Edge look per route status; "none" is for edges without a status (context only).
 STATUS_STYLES: dict[str, dict[str, Any]] = {
@@ -206,6 +215,82 @@ _STATUS_ABBR = {"open": "open", "conditional": "cond.", "blocked": "blocked",
                 "not-triggered": "n/t", "inactive": "inactive", "": "–"}
 
 
+def _card(value: Any) -> dict[str, Any] | None:
+    """Validated copy of an edge's route-card data (see graphflow.export.view.hop_card)."""
+    if not isinstance(value, dict):
+        return None
+    cites = []
+    for c in value.get("cites") or []:
+        url = _s(c.get("url"))
+        cites.append({k: _s(c.get(k)) for k in ("source", "quote", "locator", "title",
+                                                "publisher", "date")}
+                     | {"url": url if SAFE_URL.match(url) else ""})
+    try:
+        other = int(value.get("other_reasons") or 0)
+    except (TypeError, ValueError):
+        other = 0
+    return {"name": _s(value.get("name")), "data": _s(value.get("data")),
+            "mechanism": _s(value.get("mechanism")), "confidence": _s(value.get("confidence")),
+            "reasons": _lines(value.get("reasons")), "other_reasons": other, "cites": cites}
+
+
+def _smooth(value: Any) -> dict[str, Any] | None:
+    """A vis-network curve for one edge (curvedCW/curvedCCW with a roundness), or None."""
+    if not isinstance(value, dict) or value.get("type") not in ("curvedCW", "curvedCCW"):
+        return None
+    try:
+        roundness = float(value.get("roundness", 0.2))
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(roundness):
+        return None
+    return {"type": value["type"], "roundness": max(0.0, min(1.0, roundness))}
+
+
+def _ancestors(nodes: list[dict[str, Any]], parents: dict[str, str]) -> dict[str, str]:
+    """Each sub-unit's top-level ancestor among the view's nodes (part_of chains, cycles
+    cut), for folding sub-units into their parent."""
+    out: dict[str, str] = {}
+    for n in nodes:
+        cur, seen = n["id"], {n["id"]}
+        while cur in parents and parents[cur] not in seen:
+            cur = parents[cur]
+            seen.add(cur)
+        if cur != n["id"]:
+            out[n["id"]] = cur
+    return out
+
+
+def _positions(view: dict[str, Any], nodes: list[dict[str, Any]],
+               edges: list[dict[str, Any]]) -> dict[str, Any]:
+    """Fixed positions: the view's own (``positions``), else the layered layout computed
+    here (by ``ranks`` when given)."""
+    from graphflow.export.layout import layered_layout
+
+    given = view.get("positions")
+    ids = [n["id"] for n in nodes]
+    if isinstance(given, dict) and isinstance(given.get("positions"), dict):
+        pos = given["positions"]
+        try:
+            xy = {i: (float(pos[i][0]), float(pos[i][1])) for i in ids}
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise ValueError(f"view positions incomplete or not numbers: {exc}") from None
+        if not all(math.isfinite(v) for p in xy.values() for v in p):
+            raise ValueError("view positions must be finite numbers")
+        lanes = [{"level": _s(ln.get("level")), "y0": float(ln.get("y0", 0)),
+                  "y1": float(ln.get("y1", 0))} for ln in given.get("lanes") or []
+                 if isinstance(ln, dict)]
+        smooth = given.get("smooth") or {}
+        radius = float(given.get("radius") or 45)
+    else:
+        ranks = view.get("ranks")
+        columns = _fill_ranks(ids, edges, ranks) if ranks else None
+        lay = layered_layout([(n["id"], n["level"]) for n in nodes],
+                             [(e["id"], e["from"], e["to"]) for e in edges], columns=columns)
+        xy, lanes, smooth, radius = lay.positions, lay.lanes, lay.smooth, lay.radius
+    return {"xy": xy, "lanes": lanes, "smooth": smooth, "radius": radius}
+
+
 def _normalise(view: dict[str, Any]) -> dict[str, Any]:
     """Plain, validated copy of the view's graph part (all text as str)."""
     nodes = [{"id": _s(n["id"]), "label": _s(n.get("label", n["id"])), "kind": _s(n.get("kind")),
@@ -213,7 +298,8 @@ def _normalise(view: dict[str, Any]) -> dict[str, Any]:
               "tooltip": _lines(n.get("tooltip"))} for n in view.get("nodes") or []]
     edges = [{"id": _s(e["id"]), "from": _s(e["from"]), "to": _s(e["to"]),
               "label": _s(e.get("label")), "status": _s(e["status"]) if e.get("status") else None,
-              "tooltip": _lines(e.get("tooltip"))} for e in view.get("edges") or []]
+              "tooltip": _lines(e.get("tooltip")), "card": _card(e.get("card"))}
+             for e in view.get("edges") or []]
     routes = [{"id": _s(r["id"]), "status": _s(r.get("status")), "label": _s(r.get("label")),
                "edges": [_s(x) for x in r.get("edges") or []]} for r in view.get("routes") or []]
     node_ids = [n["id"] for n in nodes]
@@ -227,16 +313,28 @@ def _normalise(view: dict[str, Any]) -> dict[str, Any]:
         bad.append("duplicate route id")
     if bad:
         raise ValueError(f"view references unknown nodes/edges: {bad[:5]!r}")
-    hierarchical = view.get("layout") == "hierarchical"
-    if hierarchical:
-        ranks = _fill_ranks(node_ids, edges, view.get("ranks") or {})
+    fixed = view.get("layout") in ("layered", "hierarchical")
+    lanes: list[dict[str, Any]] = []
+    radius = 0.0
+    if fixed:
+        lay = _positions(view, nodes, edges)
         for n in nodes:
-            n["rank"] = ranks[n["id"]]
+            n["x"], n["y"] = lay["xy"][n["id"]]
+        for e in edges:
+            e["smooth"] = _smooth(lay["smooth"].get(e["id"]))
+        lanes, radius = lay["lanes"], lay["radius"]
+    parents = {_s(n["id"]): _s(n["part_of"]) for n in view.get("nodes") or []
+               if n.get("part_of") and _s(n["part_of"]) in known}
+    fold = _ancestors(nodes, parents) if not fixed and view.get("fold_parts", True) else {}
+    for n in nodes:
+        if n["id"] in fold:
+            n["fold"] = fold[n["id"]]
     big = len(nodes) > BIG_NODES or len(edges) > BIG_EDGES
     size = len(nodes) + len(edges)
     return {
         "nodes": nodes, "edges": edges, "routes": routes,
-        "layout": "hierarchical" if hierarchical else "physics", "big": big,
+        "layout": "fixed" if fixed else "physics", "big": big,
+        "lanes": lanes, "radius": radius,
         # bounded stabilisation: fewer iterations for bigger graphs, never unbounded
         "iterations": max(80, min(600, 150_000 // max(size, 1))),
         "styles": {"status": STATUS_STYLES, "level": LEVEL_STYLES, "shape": KIND_SHAPES},
@@ -254,8 +352,25 @@ def _env() -> Environment:
     return env
 
 
-def render_html(view: dict[str, Any]) -> str:
-    """Render a view dict (see module contract) to one self-contained HTML page."""
+def query_text(query: dict[str, Any] | None) -> str:
+    """The query on one line, for the printed page ("from X to Y, profile P, as of D")."""
+    if not query:
+        return "whole pack"
+    parts = []
+    for key, label in (("from", "from"), ("to", "to"), ("profile", "profile"),
+                       ("facts", "facts"), ("as_of", "as of"), ("max_hops", "max hops"),
+                       ("status", "showing")):
+        if query.get(key):
+            parts.append(f"{label} {_s(query[key])}")
+    return ", ".join(parts) or "whole pack"
+
+
+def render_html(view: dict[str, Any], *, generated: dt.date | None = None) -> str:
+    """Render a view dict (see module contract) to one self-contained HTML page.
+
+    ``generated`` (default: today) is the date printed with the version and disclaimer."""
+    from graphflow import __version__
+
     data = _normalise(view)
     vis_js, vis_css = _vis_assets()
     query = view.get("query") or None
@@ -280,6 +395,11 @@ def render_html(view: dict[str, Any]) -> str:
         data_json=Markup(_json_for_script(data)),  # safe: escaped by _json_for_script
         vis_js=Markup(vis_js), vis_css=Markup(vis_css),  # safe: pinned vendor asset
         vis_hash=_csp_hash(vis_js),
+        disclaimer=DISCLAIMER, version=__version__,
+        generated=(generated or dt.date.today()).isoformat(),
+        query_line=query_text(query),
+        fixed=data["layout"] == "fixed",
+        folded=sum(1 for n in data["nodes"] if "fold" in n),
     )
 
 

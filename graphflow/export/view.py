@@ -6,8 +6,9 @@ Two views:
   ``--set`` facts or a date) edges carry no status; with one, each flow gets its hop status from
   :class:`graphflow.core.status.StatusEvaluator`.
 * :func:`route_view`: only the actors and flows on the routes of one query (a
-  :class:`graphflow.audit.RouteReport`), edges coloured by hop status, a routes panel, and ranks
-  (hop index from the trigger) for a left-to-right layout. :func:`timeline_data` adds a
+  :class:`graphflow.audit.RouteReport`), edges coloured by hop status, a routes panel with a
+  route card per route (hops, deciding reasons, quotes, sources), and fixed positions from the
+  deterministic layered layout (left to right by hop, lanes by level). :func:`timeline_data` adds a
   route x change-date status grid.
 
 Every string stays plain text here; the renderer escapes it.
@@ -169,13 +170,60 @@ def short_name(actor: Actor, width: int = 40) -> str:
 def _node(pack: Pack, actor_id: str) -> dict[str, Any]:
     a = pack.actors[actor_id]
     return {"id": a.id, "label": short_name(a), "kind": a.kind, "level": a.level,
-            "tooltip": actor_tooltip(pack, a)}
+            "part_of": a.part_of, "tooltip": actor_tooltip(pack, a)}
 
 
 def _edge(pack: Pack, flow: Flow, hop: HopStatus | None) -> dict[str, Any]:
     return {"id": flow.id, "from": flow.source, "to": flow.target, "label": ", ".join(flow.data),
             "status": hop.status.value if hop is not None else None,
             "tooltip": flow_tooltip(pack, flow, hop)}
+
+
+def cite_card(pack: Pack, cit: Citation) -> dict[str, str]:
+    """A citation for the route card: quote, locator and the source's title, publisher, date
+    and URL (plain text; the renderer links only http(s) URLs)."""
+    src = pack.sources.get(cit.source)
+    return {"source": cit.source, "quote": _short(cit.quote, QUOTE_MAX), "locator": cit.locator,
+            "title": src.title if src else cit.source,
+            "publisher": (src.publisher or "") if src else "",
+            "date": (src.date or "") if src else "", "url": (src.url or "") if src else ""}
+
+
+def hop_card(pack: Pack, flow: Flow, hop: HopStatus) -> dict[str, Any]:
+    """One hop of a route card: the flow, its status, the reasons that decide it (reasons
+    without a status, such as rules that do not touch the flow or are not in force, are only
+    counted) and its quotes with their sources."""
+    deciding = [r for r in hop.reasons if r.status is not None]
+    cites = [cite_card(pack, c) for c in flow.citations]
+    for r in deciding:
+        if r.rule:
+            rc = [c for e in pack.effects_on(flow.id) if e.rule == r.rule for c in e.citations]
+            rule = pack.rules.get(r.rule)
+            if not rc and rule is not None:
+                rc = list(rule.citations)
+            cites += [cite_card(pack, c) for c in rc]
+    seen: set[tuple[str, str, str]] = set()
+    unique = []
+    for c in cites:
+        key = (c["source"], c["locator"], c["quote"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(c)
+    return {"name": flow.name or flow.id, "data": _data_names(pack, flow),
+            "mechanism": flow.mechanism, "confidence": flow.confidence.value,
+            "reasons": [f"{r.status.value}: {r.text}" for r in deciding],
+            "other_reasons": len(hop.reasons) - len(deciding), "cites": unique}
+
+
+def layered_positions(pack: Pack, nodes: list[str], flows: list[Flow], source: str | None,
+                      targets: Iterable[str]) -> dict[str, Any]:
+    """Fixed positions (see :mod:`graphflow.export.layout`) for the view's ``layout`` key."""
+    from graphflow.export.layout import layered_layout
+
+    lay = layered_layout([(n, pack.actors[n].level) for n in nodes],
+                         [(f.id, f.source, f.target) for f in flows],
+                         sources=[source] if source else [], targets=targets)
+    return lay.as_dict()
 
 
 def _query_head(pack: Pack, query: Mapping[str, Any]) -> dict[str, Any]:
@@ -263,7 +311,7 @@ def pack_view(
         "nodes": nodes, "edges": edges, "routes": [],
         # force-directed by default: packs have many actors without flows, which a
         # left-to-right layout stacks into tall columns
-        "layout": "hierarchical" if layout == "hierarchical" else "physics",
+        "layout": "layered" if layout in ("layered", "hierarchical") else "physics",
         "ranks": pack_ranks(pack),
     }
 
@@ -317,7 +365,7 @@ def _route_notes(pack: Pack, route: Any, as_of: dt.date) -> str:
 
 
 def route_view(
-    pack: Pack, report: RouteReport, *, layout: str = "hierarchical",
+    pack: Pack, report: RouteReport, *, layout: str = "layered",
     timeline: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Only the actors and flows on the query's routes, edges coloured by hop status."""
@@ -335,6 +383,9 @@ def route_view(
     if not report.routes:
         subtitle += " No route found."
     labels = route_labels(report.routes)
+    edges = [_edge(pack, pack.flows[f], h) for f, h in hops.items()]
+    for e, (f, h) in zip(edges, hops.items(), strict=True):
+        e["card"] = hop_card(pack, pack.flows[f], h)
     view = {
         "title": f"graphflow: {report.query.source} → {report.query.target}",
         "subtitle": subtitle,
@@ -342,13 +393,17 @@ def route_view(
         "summary": dict(report.summary),
         "summary_of": "routes",
         "nodes": [_node(pack, n) for n in node_ids],
-        "edges": [_edge(pack, pack.flows[f], h) for f, h in hops.items()],
+        "edges": edges,
         "routes": [{"id": r.id, "status": r.status.value,
                     "label": labels[r.id] + _route_notes(pack, r, report.query.as_of),
                     "edges": list(r.flows)} for r in report.routes],
         "layout": layout,
         "ranks": route_ranks(report),
     }
+    if layout == "layered":
+        view["positions"] = layered_positions(
+            pack, list(node_ids), [pack.flows[f] for f in hops], report.query.source,
+            report.targets)
     if timeline is not None:
         view["timeline"] = timeline
     return view
