@@ -238,3 +238,104 @@ def test_unknown_pack_and_missing_output(run_cli, tmp_path: Path) -> None:
 def test_help_everywhere(sub, run_cli) -> None:
     code, out, _ = run_cli("export", *sub, "--help")
     assert code == 0 and out.startswith("Usage: graphflow export")
+
+
+def test_gexf_has_viz_spells_and_no_internal_attributes(run_cli, tmp_path: Path) -> None:
+    import datetime as dt
+    import xml.etree.ElementTree as ET
+
+    from graphflow.export.html import LEVEL_STYLES, STATUS_STYLES
+
+    pack, arg = pack_and_arg("nyc")
+    out = tmp_path / "r.gexf"
+    export(run_cli, "gexf", out, "--data", arg, "--from", "nypd-arrest", "--to", "ice",
+           "--profile", "fare-evasion", "--as-of", "2017-03-01")
+    ns = {"g": "http://gexf.net/1.3", "viz": "http://gexf.net/1.3/viz"}
+    root = ET.parse(out).getroot()
+    text = out.read_text("utf-8")
+    assert "networkx" not in text
+    graph = root.find("g:graph", ns)
+    assert graph.get("mode") == "dynamic" and graph.get("timeformat") == "date"
+    declared = {a.get("id") for a in root.iter("{http://gexf.net/1.3}attribute")}
+    assert not {k for k in declared if k.startswith(("networkx", "_"))}
+    for node in root.iter("{http://gexf.net/1.3}node"):
+        a = pack.actors[node.get("id")]
+        c = node.find("viz:color", ns)
+        want = LEVEL_STYLES[a.level]["border"]
+        assert (int(c.get("r")), int(c.get("g")), int(c.get("b"))) == tuple(
+            int(want[i:i + 2], 16) for i in (1, 3, 5))
+        assert node.find("viz:shape", ns).get("value") in {"disc", "square", "triangle",
+                                                           "diamond"}
+        spell = node.find("g:spells/g:spell", ns)
+        assert (spell is not None) == bool(a.valid_from or a.valid_to)
+    statuses, dynamic = set(), 0
+    for edge in root.iter("{http://gexf.net/1.3}edge"):
+        f = pack.flows[edge.get("id")]
+        vals = {v.get("for"): v.get("value") for v in edge.iter("{http://gexf.net/1.3}attvalue")
+                if v.get("for") != "rules_in_force"}
+        statuses.add(vals["status"])
+        c = edge.find("viz:color", ns)
+        want = STATUS_STYLES[vals["status"]]["color"]
+        if want.startswith("#"):
+            assert c.get("r") == str(int(want[1:3], 16))
+        spell = edge.find("g:spells/g:spell", ns)
+        if f.valid_from:
+            assert spell.get("start") == f.valid_from.isoformat()
+        if f.valid_to:
+            assert spell.get("end") == f.valid_to.isoformat()
+        # rules_in_force changes exactly on the rule dates, and matches each rule's window
+        spans = [v for v in edge.iter("{http://gexf.net/1.3}attvalue")
+                 if v.get("for") == "rules_in_force"]
+        dynamic += len(spans) > 1
+        for v in spans:
+            day = dt.date.fromisoformat(v.get("start")) if v.get("start") else (
+                dt.date.fromisoformat(v.get("end")) if v.get("end") else dt.date(2017, 3, 1))
+            want_rules = sorted(e.rule for e in pack.effects_on(f.id)
+                                if pack.rules[e.rule].in_force_on(day))
+            assert v.get("value") == ("; ".join(want_rules) or "none")
+    assert len(statuses) >= 3 and dynamic > 0
+
+
+def test_svg_route_picture_parses_with_one_path_per_hop(run_cli, tmp_path: Path) -> None:
+    import datetime as dt
+    import xml.etree.ElementTree as ET
+
+    from graphflow.audit import make_query, run_query
+    from graphflow.engines.embedded import EmbeddedEngine
+
+    pack, arg = pack_and_arg("nyc")
+    out = tmp_path / "route.svg"
+    export(run_cli, "svg", out, "--data", arg, "--from", "nypd-arrest", "--to", "ice",
+           "--profile", "fare-evasion", "--as-of", "2017-03-01")
+    report = run_query(pack, EmbeddedEngine(pack), make_query(
+        pack, source="nypd-arrest", target="ice", profile="fare-evasion",
+        as_of=dt.date(2017, 3, 1)))
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.parse(out).getroot()  # well-formed XML, the SVG namespace
+    assert root.tag == ns + "svg"
+    hops = [p.get("id") for p in root.iter(ns + "path") if p.get("class") == "hop"]
+    assert sorted(hops) == sorted({f"hop-{f}" for r in report.routes for f in r.flows})
+    actors = [g.get("id") for g in root.iter(ns + "g") if g.get("class") == "actor"]
+    assert sorted(actors) == sorted({f"actor-{n}" for r in report.routes for n in r.nodes})
+    text = " ".join(t.text or "" for t in root.iter(ns + "text"))
+    assert "Research tool, not legal advice." in text and "fare-evasion" in text
+    assert "**" not in out.read_text("utf-8")
+    assert not any(el.tag in (ns + "script", ns + "foreignObject", ns + "image")
+                   for el in root.iter())
+
+
+def test_svg_escapes_hostile_text() -> None:
+    import xml.etree.ElementTree as ET
+
+    from graphflow.export.svg import render_svg
+
+    evil = "<script>alert(1)</script>&\"'"
+    view = {"title": evil, "subtitle": evil, "query": {"profile": evil},
+            "nodes": [{"id": "a", "label": evil, "level": "city"},
+                      {"id": "b", "label": "**B**", "level": "federal"}],
+            "edges": [{"id": "e", "from": "a", "to": "b", "label": evil, "status": "open"}],
+            "routes": [], "layout": "layered"}
+    raw = render_svg(view).decode("utf-8")
+    assert "<script" not in raw and "**" not in raw
+    root = ET.fromstring(raw.encode("utf-8"))
+    assert evil in [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]

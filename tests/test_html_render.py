@@ -247,3 +247,40 @@ def test_big_graph_becomes_ready_and_stops(recorded_page: Recorded, tmp_path: Pa
     assert sorted(page.evaluate("window.graphflow.highlighted()")) == sorted(
         view["routes"][3]["edges"])
     assert_clean(rec)
+
+
+@pytest.mark.browser
+def test_tooltip_prefers_highlighted_edge_and_renders_markdown_as_text(
+        recorded_page: Recorded, tmp_path: Path) -> None:
+    """Two arrows cross at one point: the highlighted route's arrow gives the tooltip."""
+    nodes = [{"id": i, "label": i.upper(), "kind": "agency", "level": "city",
+              "tooltip": ["**bold** and `code` " + EVIL_IMG]} for i in "abcd"]
+    xy = {"a": [0, 0], "b": [400, 0], "c": [200, -200], "d": [200, 200]}
+    edges = [{"id": "A", "from": "a", "to": "b", "label": "", "status": "open", "tooltip": []},
+             {"id": "B", "from": "c", "to": "d", "label": "", "status": "open", "tooltip": []}]
+    view = {"title": "cross", "nodes": nodes, "edges": edges, "layout": "layered",
+            "routes": [{"id": "rA", "status": "open", "label": "A", "edges": ["A"]},
+                       {"id": "rB", "status": "open", "label": "B", "edges": ["B"]}],
+            "positions": {"positions": xy, "lanes": [], "smooth": {}, "radius": 45}}
+    rec = recorded_page
+    rec.open(write_html(view, tmp_path / "cross.html"))
+    page = rec.page
+    for route, want in (("rA", "A"), ("rB", "B")):
+        page.evaluate("id => window.graphflow.selectRoute(id)", route)
+        mid = page.evaluate("window.graphflow.canvasToClient(200, 0)")
+        page.mouse.move(mid["x"] + 60, mid["y"] + 60)
+        page.mouse.move(mid["x"], mid["y"], steps=6)
+        page.wait_for_selector("#gf-tooltip .gf-tip", state="visible", timeout=5000)
+        assert page.evaluate("window.graphflow.shownTooltip()") == {"kind": "edge", "id": want}
+        page.mouse.move(5, 5)
+    # markdown emphasis becomes elements holding text; the hostile string stays text
+    pos = page.evaluate("window.graphflow.nodePosition('a')")
+    page.mouse.move(pos["x"] + 30, pos["y"] + 30)
+    page.mouse.move(pos["x"], pos["y"], steps=4)
+    page.wait_for_selector("#gf-tooltip .gf-tip", state="visible", timeout=5000)
+    assert "**" not in page.text_content("#gf-tooltip")
+    assert page.text_content("#gf-tooltip strong") == "bold"
+    assert page.text_content("#gf-tooltip code") == "code"
+    assert EVIL_IMG in page.text_content("#gf-tooltip")
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    assert_clean(rec)

@@ -205,11 +205,133 @@ def graphml_bytes(sel: Selection) -> bytes:
     return buf.getvalue()
 
 
+GEXF_NS = "http://gexf.net/1.3"
+GEXF_VIZ = "http://gexf.net/1.3/viz"
+# viz:shape per actor kind (GEXF node shapes: disc, square, triangle, diamond)
+GEXF_KIND_SHAPES = {"agency": "square", "office": "disc", "system": "diamond",
+                    "program": "triangle", "court": "diamond", "facility": "square",
+                    "role": "disc", "organization": "triangle", "event": "triangle"}
+# viz:shape per hop status (GEXF edge shapes: solid, dotted, dashed, double)
+GEXF_STATUS_SHAPES = {"open": "solid", "conditional": "dashed", "blocked": "dotted",
+                      "not-triggered": "solid", "inactive": "dotted"}
+
+
+def _rgba(color: str) -> tuple[int, int, int, float]:
+    """'#rrggbb' or 'rgba(r,g,b,a)' as numbers."""
+    color = color.strip()
+    if color.startswith("#") and len(color) == 7:
+        return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16), 1.0
+    parts = color[color.index("(") + 1:color.rindex(")")].split(",")
+    r, g, b = (int(float(x)) for x in parts[:3])
+    return r, g, b, float(parts[3]) if len(parts) > 3 else 1.0
+
+
+def _spell_days(pack: Pack, flow: Flow) -> list[dt.date]:
+    """The dates on which a flow starts or ends, or a rule on it comes into or out of force."""
+    days = {d for d in (flow.valid_from, flow.valid_to) if d}
+    for eff in pack.effects_on(flow.id):
+        rule = pack.rules[eff.rule]
+        days |= {d for d in (rule.starts, rule.ended) if d}
+    return sorted(days)
+
+
 def gexf_bytes(sel: Selection) -> bytes:
-    # GEXF uses the edge attribute "id" as the edge id; keep the flow id there
-    buf = io.BytesIO()
-    nx.write_gexf(to_networkx(sel), buf, encoding="utf-8")
-    return buf.getvalue()
+    """GEXF 1.3 for Gephi: actors and flows with their flat attributes (no internal keys),
+    viz:color by level (actors) and by hop status (flows, or by confidence without a case),
+    viz:shape by kind and status, and time spells: actors and flows from their validity
+    dates, and each flow's ``rules_in_force`` as a dynamic attribute between the dates on which
+    a rule on it comes into or out of force (so Gephi's timeline shows the rules changing)."""
+    import xml.etree.ElementTree as ET
+
+    from graphflow import __version__
+    from graphflow.export.html import LEVEL_STYLES, STATUS_STYLES
+
+    pack = sel.pack
+    ET.register_namespace("", GEXF_NS)
+    ET.register_namespace("viz", GEXF_VIZ)
+    q, v = (lambda t: f"{{{GEXF_NS}}}{t}"), (lambda t: f"{{{GEXF_VIZ}}}{t}")
+    root = ET.Element(q("gexf"), {"version": "1.3"})
+    meta = ET.SubElement(root, q("meta"))
+    ET.SubElement(meta, q("creator")).text = f"graphflow {__version__}"
+    desc = f"pack {pack.id}: {pack.name}"
+    if sel.query:
+        desc += "; " + ", ".join(f"{k} {sel.query[k]}" for k in ("from", "to", "profile", "as_of")
+                                 if sel.query.get(k))
+    ET.SubElement(meta, q("description")).text = desc
+    graph = ET.SubElement(root, q("graph"), {"defaultedgetype": "directed", "mode": "dynamic",
+                                             "timeformat": "date"})
+    actors = [actor_record(pack, pack.actors[a], flat=True) for a in sel.actors]
+    flows = [(pack.flows[f], flow_record(pack, pack.flows[f], sel.hops.get(f), flat=True))
+             for f in sel.flows]
+    skip_node = {"id", "label", "valid_from", "valid_to"}
+    skip_edge = {"id", "from", "to", "label", "valid_from", "valid_to"}
+    node_keys = [k for k in (actors[0] if actors else {}) if k not in skip_node]
+    edge_keys = list(dict.fromkeys(k for _, r in flows for k in r if k not in skip_edge))
+
+    def declare(cls: str, mode: str, keys: list[str], types: dict[str, str]) -> None:
+        el = ET.SubElement(graph, q("attributes"), {"class": cls, "mode": mode})
+        for k in keys:
+            ET.SubElement(el, q("attribute"), {"id": k, "title": k,
+                                                "type": types.get(k, "string")})
+
+    declare("node", "static", node_keys, {})
+    declare("edge", "static", edge_keys, {"latency_hours": "double"})
+    declare("edge", "dynamic", ["rules_in_force"], {})
+
+    def spells(el: ET.Element, start: str, end: str) -> None:
+        if start or end:
+            sp = ET.SubElement(ET.SubElement(el, q("spells")), q("spell"))
+            if start:
+                sp.set("start", start)
+            if end:
+                sp.set("end", end)
+
+    nodes_el = ET.SubElement(graph, q("nodes"))
+    for rec in actors:
+        n = ET.SubElement(nodes_el, q("node"), {"id": rec["id"], "label": rec["label"]})
+        vals = ET.SubElement(n, q("attvalues"))
+        for k in node_keys:
+            ET.SubElement(vals, q("attvalue"), {"for": k, "value": str(rec[k] or "")})
+        spells(n, rec["valid_from"], rec["valid_to"])
+        r, g, b, a = _rgba(LEVEL_STYLES.get(rec["level"], LEVEL_STYLES["other"])["border"])
+        ET.SubElement(n, v("color"), {"r": str(r), "g": str(g), "b": str(b), "a": f"{a:g}"})
+        ET.SubElement(n, v("size"), {"value": "10"})
+        ET.SubElement(n, v("shape"), {"value": GEXF_KIND_SHAPES.get(rec["kind"], "disc")})
+
+    confidence_colors = {"documented": "#1f2937", "reported": "#6b7280", "inferred": "#a1a1aa"}
+    edges_el = ET.SubElement(graph, q("edges"))
+    for flow, rec in flows:
+        e = ET.SubElement(edges_el, q("edge"), {"id": rec["id"], "source": rec["from"],
+                                                 "target": rec["to"], "label": rec["label"]})
+        vals = ET.SubElement(e, q("attvalues"))
+        for k in edge_keys:
+            if rec.get(k) is not None:
+                ET.SubElement(vals, q("attvalue"), {"for": k, "value": str(rec[k])})
+        days = _spell_days(pack, flow)
+        bounds = [None, *days, None]
+        for lo, hi in zip(bounds, bounds[1:], strict=False):
+            probe = lo or (hi - dt.timedelta(days=1) if hi else dt.date(1970, 1, 1))
+            if not flow.active_on(probe):
+                continue
+            in_force = sorted(eff.rule for eff in pack.effects_on(flow.id)
+                              if pack.rules[eff.rule].in_force_on(probe))
+            av = ET.SubElement(vals, q("attvalue"), {"for": "rules_in_force",
+                                                     "value": SEP.join(in_force) or "none"})
+            if lo:
+                av.set("start", lo.isoformat())
+            if hi:
+                av.set("end", (hi - dt.timedelta(days=1)).isoformat())
+        spells(e, rec["valid_from"], rec["valid_to"])
+        status = rec.get("status")
+        color = (STATUS_STYLES[status]["color"] if status in STATUS_STYLES
+                 else confidence_colors.get(rec["confidence"], "#6b7280"))
+        r, g, b, a = _rgba(color)
+        ET.SubElement(e, v("color"), {"r": str(r), "g": str(g), "b": str(b), "a": f"{a:g}"})
+        ET.SubElement(e, v("thickness"), {"value": str(
+            STATUS_STYLES[status]["width"] if status in STATUS_STYLES else 1.5)})
+        ET.SubElement(e, v("shape"), {"value": GEXF_STATUS_SHAPES.get(status or "", "solid")})
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
 # --- JSON ----------------------------------------------------------------------------------
