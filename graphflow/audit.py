@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import heapq
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -14,7 +13,7 @@ from typing import Any
 from graphflow.core.evidence import STATES as EVIDENCE_STATES
 from graphflow.core.model import Confidence, Pack
 from graphflow.core.names import resolve_actor, resolve_profile
-from graphflow.core.routes import ORDERS, Route, sort_key
+from graphflow.core.routes import ORDERS, Route, route_id, sort_key
 from graphflow.core.status import (
     STATUS_NAMES,
     STOP,
@@ -217,7 +216,7 @@ class RouteMaker:
                 acc = self.fold(acc, f)
         hop, target, rank, data = self._part(flows[-1])
         return Route(
-            id="r-" + hashlib.sha1("/".join(flows).encode()).hexdigest()[:10],
+            id=route_id(flows),
             flows=flows,
             nodes=(*acc[0], target),
             hops=(*acc[1], hop),

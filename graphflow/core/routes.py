@@ -12,10 +12,13 @@ from graphflow.core.evidence import Evidence, weakest_evidence
 from graphflow.core.model import Confidence, Pack, weakest
 from graphflow.core.status import HopStatus, Status, StatusEvaluator, route_status
 
+ROUTE_ID_BITS = 64  # 40 bits collided on the national pack at 9 hops (2.3 million routes)
+
 
 def route_id(flow_ids: Sequence[str]) -> str:
-    """A stable id for a route, the same on every engine."""
-    return "r-" + hashlib.sha1("/".join(flow_ids).encode()).hexdigest()[:10]
+    """A stable id for a route, the same on every engine: "r-" and the first 64 bits of the
+    SHA-1 of its flow ids joined by "/" (16 hex digits). The only place route ids are made."""
+    return "r-" + hashlib.sha1("/".join(flow_ids).encode()).hexdigest()[: ROUTE_ID_BITS // 4]
 
 
 @dataclass(frozen=True)

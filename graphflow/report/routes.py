@@ -12,7 +12,7 @@ from graphflow.core.model import GRADES, Pack
 from graphflow.core.routes import Route
 from graphflow.packs.references import citation_grade, flow_grade
 
-JSON_VERSION = 1
+JSON_VERSION = 2  # 2: route ids of 64 bits (16 hex digits)
 
 
 def source_dict(pack: Pack, source_id: str) -> dict[str, Any]:
