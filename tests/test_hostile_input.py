@@ -441,3 +441,12 @@ def test_every_writer_uses_the_one_atomic_writer():
         if re.search(r"os\.replace\(|tempfile\.mkstemp|os\.rename\(", text):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_neo4j_csv_refuses_a_fifo_among_its_files(tmp_path: Path, run_cli):
+    out = tmp_path / "csv"
+    out.mkdir()
+    os.mkfifo(out / "import.sh")
+    line = one_line_error(*run_cli("export", "neo4j-csv", "-o", str(out)))
+    assert "import.sh" in line and "FIFO" in line
+    assert stat.S_ISFIFO(os.stat(out / "import.sh").st_mode)

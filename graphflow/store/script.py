@@ -168,12 +168,11 @@ def write_csv(data: GraphData, folder: Path) -> tuple[list[Path], str]:
         f"--array-delimiter='{delim}' --multiline-fields=true",
         *node_args, *rel_args,
     ])
-    script = folder / "import.sh"
-    script.write_text(
-        "#!/bin/sh\n"
-        f"# Import pack {data.pack} into a NEW database (this replaces the database 'neo4j';\n"
-        "# stop it first). Then apply the constraints: cypher-shell -f constraints.cypher\n"
-        'cd "$(dirname "$0")"\n' + command + "\n", encoding="utf-8")
-    (folder / "constraints.cypher").write_text(schema_path().read_text(encoding="utf-8"),
-                                               encoding="utf-8")
+    with _atomic(folder / "import.sh") as out:
+        out.write("#!/bin/sh\n"
+                  f"# Import pack {data.pack} into a NEW database (this replaces the database "
+                  "'neo4j';\n# stop it first). Then apply the constraints: cypher-shell -f "
+                  'constraints.cypher\ncd "$(dirname "$0")"\n' + command + "\n")
+    with _atomic(folder / "constraints.cypher") as out:
+        out.write(schema_path().read_text(encoding="utf-8"))
     return files, command
