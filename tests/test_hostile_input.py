@@ -450,3 +450,12 @@ def test_neo4j_csv_refuses_a_fifo_among_its_files(tmp_path: Path, run_cli):
     line = one_line_error(*run_cli("export", "neo4j-csv", "-o", str(out)))
     assert "import.sh" in line and "FIFO" in line
     assert stat.S_ISFIFO(os.stat(out / "import.sh").st_mode)
+
+
+def test_validate_problems_are_escaped_on_the_terminal(nyc_copy: Path, run_cli):
+    flows = nyc_copy / "flows.yaml"
+    text = flows.read_text(encoding="utf-8")
+    flows.write_text(text.replace("    from: nypd-arrest\n", '    from: "x\\e]0;owned\\a"\n', 1),
+                     encoding="utf-8")
+    code, out, err = run_cli("validate", str(nyc_copy))
+    assert code == 1 and "\x1b" not in err and "\x07" not in err and "x" in err

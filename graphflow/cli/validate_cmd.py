@@ -48,8 +48,10 @@ def validate(pack, sources_dirs, fmt, strict):
                           "hint": x.hint} for x in result.problems],
         }))
     else:
+        from graphflow.report.tables import terminal_safe
+
         for x in result.problems:
-            click.echo(x.one_line(), err=True)
+            click.echo(terminal_safe(x.one_line()), err=True)
         if p:
             summary = ", ".join(f"{n} {k}" for k, n in stats.items())
             quotes = (f"; {counts['checked']} quotes verified verbatim, "
