@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.server == "env":
         settings = Settings.from_env()
     else:
-        from graphflow.testing.arcadedb import ArcadeDBServer
+        from tests.arcadedb_server import ArcadeDBServer
 
         server = ArcadeDBServer(database="bench", heap=args.heap).start(timeout=120)
         settings = Settings(server.bolt_uri, server.user, server.database, server.password)

@@ -248,7 +248,7 @@ def _bolt_server(s: Settings) -> Iterator[tuple[Any, Any, dict[str, Any]]]:
     from graphflow.store.connection import Settings as StoreSettings
     from graphflow.store.connection import connect
     from graphflow.store.load import apply_schema
-    from graphflow.testing.arcadedb import ArcadeDBServer
+    from tests.arcadedb_server import ArcadeDBServer
 
     server = ArcadeDBServer(database="bench", heap=s.bolt_heap).start(timeout=180)
     try:
@@ -501,7 +501,7 @@ def main(argv: list[str] | None = None) -> None:
         ap.error(f"unknown case(s) {', '.join(unknown)}; known: {', '.join(CASES)}")
     bolt = [n for n in names if CASES[n].bolt]
     if bolt and args.bolt is not False:
-        from graphflow.testing.arcadedb import arcadedb_available
+        from tests.arcadedb_server import arcadedb_available
 
         ok, why = arcadedb_available()
         if not ok and args.bolt:

@@ -11,6 +11,7 @@ import pytest
 from graphflow.audit import make_query, run_query
 from graphflow.engines.embedded import EmbeddedEngine
 from graphflow.packs.loader import load_pack
+from tests import neo4j_server
 from tests.browser import chromium, recorded_page  # noqa: F401  (fixtures, one browser per run)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,3 +66,8 @@ def run_cli(capsys):
         return code, out, err
 
     return run
+
+
+def pytest_report_collectionfinish(config, start_path, items):
+    """Name the Bolt server the Neo4j tests run against (e.g. ``bolt server: Neo4j/5.26.0``)."""
+    return neo4j_server.header(config, items)

@@ -1,11 +1,17 @@
 """The Bolt server behind the Neo4j-store tests: one per test session.
 
-By default the tests start ArcadeDB (from arcadedb-embedded, see graphflow/testing/arcadedb.py)
-on a free 127.0.0.1 port and stop it at the end of the session; each test module gets its own
-database. With GRAPHFLOW_TEST_NEO4J_URI, GRAPHFLOW_TEST_NEO4J_USER and
-GRAPHFLOW_TEST_NEO4J_PASSWORD (and optionally GRAPHFLOW_TEST_NEO4J_DATABASE, default
-``neo4j``) the same tests run against that real Neo4j instead. Its database is WIPED by the
-tests: point it at a throw-away server (docs/neo4j.md shows a Docker one-liner).
+By default the tests start a real Neo4j Community 5.26 (tests/neo4j_launcher: jars fetched with
+Maven into .cache/neo4j/, an embedded DBMS with Bolt on a free 127.0.0.1 port, auth on with a
+random password) and stop it at the end of the session. Neo4j Community has one user database,
+``neo4j``: each test module wipes it before use.
+
+Other targets:
+
+- GRAPHFLOW_TEST_NEO4J_URI, GRAPHFLOW_TEST_NEO4J_USER and GRAPHFLOW_TEST_NEO4J_PASSWORD (and
+  optionally GRAPHFLOW_TEST_NEO4J_DATABASE, default ``neo4j``): your own Neo4j. Its database is
+  WIPED by the tests: point it at a throw-away server (docs/neo4j.md).
+- GRAPHFLOW_TEST_BOLT=arcadedb: ArcadeDB's Bolt plugin (from arcadedb-embedded,
+  tests/arcadedb_server.py), each module in a database of its own. Optional, not what CI proves.
 
 Without a server the tests are skipped loudly; with ``CI`` set they fail instead.
 
@@ -29,15 +35,17 @@ from graphflow.store.connection import Settings
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 ENV_URI = "GRAPHFLOW_TEST_NEO4J_URI"
+ENV_BOLT = "GRAPHFLOW_TEST_BOLT"
 
 
 def require(ok: bool, why: str) -> None:
     """Skip (loudly) or, under CI, fail when no Bolt server is available."""
     if ok:
         return
-    message = (f"NO BOLT SERVER, the Neo4j-store tests cannot run: {why}. Install "
-               "arcadedb-embedded (pip install -e '.[test]') or set GRAPHFLOW_TEST_NEO4J_URI, "
-               "GRAPHFLOW_TEST_NEO4J_USER and GRAPHFLOW_TEST_NEO4J_PASSWORD")
+    message = (f"NO BOLT SERVER, the Neo4j-store tests cannot run: {why}. Fetch Neo4j "
+               "(python -m tests.neo4j_launcher fetch: needs mvn and Java 17) or set "
+               "GRAPHFLOW_TEST_NEO4J_URI, GRAPHFLOW_TEST_NEO4J_USER and "
+               "GRAPHFLOW_TEST_NEO4J_PASSWORD")
     if IN_CI:
         pytest.fail(message + "  [CI is set: a failure, not a skip]", pytrace=False)
     pytest.skip(message)
@@ -45,15 +53,17 @@ def require(ok: bool, why: str) -> None:
 
 @dataclass
 class Target:
-    """A running Bolt server: ArcadeDB started here, or a real Neo4j from the environment."""
+    """A running Bolt server: Neo4j or ArcadeDB started here, or a Neo4j from the environment."""
 
-    kind: str  # "arcadedb" | "neo4j"
+    kind: str  # "neo4j" | "arcadedb"
     uri: str
     user: str
     password: str = field(repr=False)
     database: str
     server: Any = None
     created: set[str] = field(default_factory=set)
+    agent: str = "?"
+    origin: str = ""
 
     @property
     def is_arcadedb(self) -> bool:
@@ -61,7 +71,7 @@ class Target:
 
     def make_database(self, name: str) -> str:
         """A database for one test module: a new one on ArcadeDB; the (wiped) configured one
-        on Neo4j, where Community edition has only one."""
+        on Neo4j, where Community edition has only one user database."""
         if not self.is_arcadedb:
             return self.database
         if name not in self.created:
@@ -80,6 +90,7 @@ class Target:
 
 
 _TARGET: Target | None = None
+_FAILED: str | None = None
 
 
 def _start_target() -> Target:
@@ -87,24 +98,62 @@ def _start_target() -> Target:
         user = os.environ.get("GRAPHFLOW_TEST_NEO4J_USER", "neo4j")
         password = os.environ.get("GRAPHFLOW_TEST_NEO4J_PASSWORD")
         require(password is not None, "GRAPHFLOW_TEST_NEO4J_PASSWORD is not set")
-        return Target("neo4j", os.environ[ENV_URI], user, password or "",
-                      os.environ.get("GRAPHFLOW_TEST_NEO4J_DATABASE", "neo4j"))
-    from graphflow.testing.arcadedb import ArcadeDBServer, arcadedb_available
+        tgt = Target("neo4j", os.environ[ENV_URI], user, password or "",
+                     os.environ.get("GRAPHFLOW_TEST_NEO4J_DATABASE", "neo4j"),
+                     origin=f"{ENV_URI}")
+    elif os.environ.get(ENV_BOLT, "neo4j").strip().lower() == "arcadedb":
+        from tests.arcadedb_server import ArcadeDBServer, arcadedb_available
 
-    ok, why = arcadedb_available()
-    require(ok, why)
-    server = ArcadeDBServer(database="graphflow", heap="1g").start()
-    return Target("arcadedb", server.bolt_uri, server.user, server.password, server.database,
-                  server)
+        ok, why = arcadedb_available()
+        require(ok, why)
+        server = ArcadeDBServer(database="graphflow", heap="1g").start()
+        tgt = Target("arcadedb", server.bolt_uri, server.user, server.password, server.database,
+                     server, origin=f"{ENV_BOLT}=arcadedb")
+    else:
+        from tests import neo4j_launcher
+
+        try:
+            server = neo4j_launcher.Neo4jServer(heap="1g").start()
+        except neo4j_launcher.Neo4jServerError as exc:
+            require(False, f"Neo4j did not start: {exc}")
+            raise
+        tgt = Target("neo4j", server.uri or "", server.user, server.password, server.database,
+                     server, origin=f"tests/neo4j_launcher, started in "
+                                    f"{server.startup_seconds:.1f} s")
+    with tgt.driver() as drv:
+        tgt.agent = drv.get_server_info().agent
+    return tgt
+
+
+def start_for_session(config: pytest.Config) -> Target:
+    """The session's server, started on first use and stopped when pytest ends."""
+    global _TARGET, _FAILED
+    if _FAILED is not None:
+        require(False, _FAILED)
+    if _TARGET is None:
+        try:
+            _TARGET = _start_target()
+        except BaseException as exc:  # not started: say why once per test, retry never
+            _FAILED = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise
+        config.add_cleanup(_stop)
+    return _TARGET
+
+
+def header(config: pytest.Config, items: list[pytest.Item]) -> list[str]:
+    """The pytest header line naming the Bolt server (started here when tests need it)."""
+    if not any(item.get_closest_marker("neo4j") for item in items):
+        return []
+    try:
+        tgt = start_for_session(config)
+    except BaseException as exc:  # noqa: BLE001 - the tests report it (skip, or fail in CI)
+        return [f"bolt server: NONE ({str(exc).splitlines()[0] if str(exc) else exc!r})"]
+    return [f"bolt server: {tgt.agent} at {tgt.uri} ({tgt.origin})"]
 
 
 def target(request: pytest.FixtureRequest) -> Target:
     """The session's server, started on first use and stopped when pytest ends."""
-    global _TARGET
-    if _TARGET is None:
-        _TARGET = _start_target()
-        request.config.add_cleanup(_stop)
-    return _TARGET
+    return start_for_session(request.config)
 
 
 def _stop() -> None:

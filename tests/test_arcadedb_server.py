@@ -1,6 +1,6 @@
 """A real Bolt server (ArcadeDB, from the PyPI package arcadedb-embedded) for the Neo4j store.
 
-These tests start one ArcadeDB server for the module (see graphflow/testing/arcadedb.py),
+These tests start one ArcadeDB server for the module (see tests/arcadedb_server.py),
 talk to it with the official ``neo4j`` driver over Bolt, and pin the behaviour the Neo4j
 store relies on, including the places where ArcadeDB differs from Neo4j 5
 (docs/arcadedb-notes.md). If one of the "differs" tests starts failing after an
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from graphflow.testing.arcadedb import (
+from tests.arcadedb_server import (
     ArcadeDBServer,
     ArcadeDBServerError,
     _free_port,

@@ -10,7 +10,7 @@ runs those as a separate JVM process (``com.arcadedb.server.ArcadeDBServer``)
 with the Bolt plugin enabled, so the server is a real network server and the
 Python process never loads a JVM itself::
 
-    from graphflow.testing.arcadedb import ArcadeDBServer
+    from tests.arcadedb_server import ArcadeDBServer
 
     with ArcadeDBServer() as server:
         with server.driver() as driver:

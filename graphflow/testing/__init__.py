@@ -1,1 +1,0 @@
-"""Test helpers for graphflow (real database servers started on demand)."""
