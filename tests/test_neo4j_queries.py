@@ -50,6 +50,17 @@ def test_every_canned_query_runs(run) -> None:
         assert isinstance(run(q.id), list), q.id
 
 
+def test_every_canned_query_compiles_read_only_on_the_server(db) -> None:
+    """EXPLAIN (plans, runs nothing) every canned query with its default parameters: the
+    server's parser and planner accept it and classify it as read-only."""
+    for q in queries.library().values():
+        params = queries.bind(q, {})
+        summary = db.driver.execute_query("EXPLAIN " + q.cypher, params, database_=db.name,
+                                          routing_="r").summary
+        assert summary.query_type == "r", q.id
+        assert summary.plan, q.id
+
+
 def test_routes_between_matches_the_engine(run, nyc, nyc_engine) -> None:
     rows = run("routes-between", "max_hops=8")
     expected = sorted(nyc_engine.routes("nypd-arrest", frozenset(_ice(nyc)), 8))
@@ -112,11 +123,14 @@ def test_open_routes_and_hop_statuses_agree_with_the_core(run, nyc, nyc_engine) 
     from graphflow.audit import make_query, run_query
     from graphflow.core.status import Status
 
-    rows = run("open-routes", "profile=fare-evasion", "as_of=2017-03-01")
-    query = make_query(nyc, source="nypd-arrest", target="ice", profile="fare-evasion",
-                       as_of=SEED_DAY, statuses=(Status.OPEN,))
-    expected = {r.id for r in run_query(nyc, nyc_engine, query).routes}
-    assert expected and expected <= {r["route"] for r in rows}
+    for day, when in ((SEED_DAY, "2017-03-01"), (TODAY, "2026-11-25")):
+        for profile in nyc.profiles:
+            rows = run("open-routes", f"profile={profile}", f"as_of={when}")
+            query = make_query(nyc, source="nypd-arrest", target="ice", profile=profile,
+                               as_of=day, statuses=(Status.OPEN,))
+            expected = sorted(r.id for r in run_query(nyc, nyc_engine, query).routes)
+            assert sorted(r["route"] for r in rows) == expected, (profile, when)
+    assert run("open-routes", "profile=fare-evasion", "as_of=2017-03-01")
     hops = run("hop-statuses", "flow=nypd-detainer-custody-transfer")
     assert len(hops) == 2 * len(nyc.profiles)
     fare = next(h for h in hops if h["profile"] == "fare-evasion" and h["as_of"] == "2017-03-01")
