@@ -86,10 +86,9 @@ def test_writes_through_the_library_are_refused_too(db) -> None:
     "MATCH (n:Actor {pack: 'nyc', id: 'ice'}) DETACH DELETE n",
 ])
 def test_second_layer_rolls_back_and_refuses(db, text: str) -> None:
-    """The lexical check switched off: the READ transaction is rolled back and the answer
-    refused, even on a server that lets the write happen in a read session. (A rolled-back
-    CREATE may leave an empty label behind on ArcadeDB, as a label token on Neo4j: schema
-    is not transactional there, one more reason for the first layer.)"""
+    """The lexical check switched off: Neo4j's EXPLAIN classifies the query as a write and
+    nothing runs; on ArcadeDB (whose EXPLAIN cannot tell) the READ transaction is never
+    committed and the answer refused."""
     before = _state(db, labels=False)
     with pytest.raises(GraphflowError, match="refused"), translate(db.settings):
         run_read(db.driver, db.name, text, check=False)
@@ -250,6 +249,6 @@ def test_client_side_timeout(slow, run_cli, monkeypatch) -> None:
     began = time.perf_counter()
     err = _one_line_error(run_cli, "cypher", SLOW, "--timeout", "1")
     # ArcadeDB ignores transaction timeouts: the client gives up; Neo4j may answer first
-    assert "timed out after 1 s" in err or (
+    assert "no answer from the Neo4j server within 1 s" in err or (
         not sdb.target.is_arcadedb and "timed out on the server" in err)
     assert time.perf_counter() - began < 3.5

@@ -239,6 +239,8 @@ def test_settings_from_env_and_missing_password(monkeypatch) -> None:
 def test_password_prompt_in_a_terminal(monkeypatch) -> None:
     import click
 
+    from graphflow.cli.main import _password_prompt
+
     class Tty:
         def isatty(self) -> bool:
             return True
@@ -251,7 +253,7 @@ def test_password_prompt_in_a_terminal(monkeypatch) -> None:
 
     monkeypatch.setattr("sys.stdin", Tty())
     monkeypatch.setattr(click, "prompt", prompt)
-    s = Settings.from_env({"NEO4J_USER": "u"})
+    s = Settings.from_env({"NEO4J_USER": "u"}, prompt=_password_prompt)
     assert s.password == "typed" and asked["hide_input"] is True and asked["err"] is True
 
 

@@ -112,8 +112,15 @@ def _os_error(exc: OSError) -> str:
     return f"{exc.filename}: {why}" if exc.filename is not None else why
 
 
+def _password_prompt(text: str) -> str:
+    return click.prompt(text, hide_input=True, err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning every expected failure into one line on stderr."""
+    from graphflow.store import connection
+
+    connection.password_prompt = _password_prompt
     try:
         cli.main(args=argv, prog_name="graphflow", standalone_mode=False)
         sys.stdout.flush()  # a full disk or closed pipe shows here, not at exit

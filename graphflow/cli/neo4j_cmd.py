@@ -73,7 +73,7 @@ def _run_and_print(driver: Any, settings: Any, text: str, params: dict[str, Any]
     from graphflow.store.connection import translate
     from graphflow.store.readonly import run_read
 
-    with translate(settings):
+    with translate(settings, deadline=False):  # run_read has the deadline: --timeout
         result = run_read(driver, settings.database, text, params, timeout=timeout or None)
     for note in result.notifications:
         _warn(note)
@@ -302,7 +302,9 @@ def query_run(name: str, params: tuple[str, ...], fmt: str, timeout: float) -> N
 def cypher(text: str, params: tuple[str, ...], fmt: str, timeout: float) -> None:
     """Run your own read-only Cypher (QUERY, or - to read it from stdin).
 
-    A query that would write is refused before anything runs; what runs is rolled back.
+    The query is refused before anything runs unless it is read-only by construction (an
+    allowlist of read clauses, functions and procedures) and the server's EXPLAIN classifies
+    it as a read; then it runs in a READ session with a server-side timeout.
     Example: graphflow cypher "MATCH (a:Actor {pack: \\$pack}) RETURN a.id, a.kind"
     --param pack=nyc
     """
@@ -313,7 +315,7 @@ def cypher(text: str, params: tuple[str, ...], fmt: str, timeout: float) -> None
         text = sys.stdin.read()
     if not text.strip():
         raise GraphflowError("empty query")
-    check_read_only(text)
+    text = check_read_only(text).text
     values = _parse_params(params)
     with session_driver() as (driver, settings):
         with translate(settings):

@@ -19,17 +19,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from graphflow.errors import GraphflowError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     import neo4j
-
-T = TypeVar("T")
 
 # -- the tokeniser -------------------------------------------------------------------------------
 
@@ -588,82 +585,110 @@ def _notes(summary: Any) -> list[str]:
     return out
 
 
+QUERY_TYPES = {"r": "read", "rw": "read-write", "w": "write", "s": "schema"}
+
+
+def server_is_neo4j(summary: Any) -> bool:
+    agent = getattr(getattr(summary, "server", None), "agent", "") or ""
+    return agent.startswith("Neo4j/") and "ArcadeDB" not in agent  # "Neo4j/5.26.0 compatible
+    # (ArcadeDB 26.10.2)"
+
+
+def classify(session: Any, text: str, params: Mapping[str, Any],
+             timeout: float | None) -> tuple[str | None, bool]:
+    """The server's query type for ``EXPLAIN text`` (nothing runs), and whether the server
+    is Neo4j (ArcadeDB answers 'w' for every EXPLAIN, so its answer says nothing)."""
+    import neo4j
+
+    summary = session.run(neo4j.Query("EXPLAIN " + text, timeout=timeout), dict(params)).consume()
+    return summary.query_type, server_is_neo4j(summary)
+
+
+def _read(tx: Any, text: str, params: Mapping[str, Any]) -> tuple[list[str], list[dict], Any]:
+    result = tx.run(text, dict(params))
+    columns = list(result.keys())
+    rows = [{k: plain(v) for k, v in record.items()} for record in result]
+    return columns, rows, result.consume()
+
+
 def _run_tx(driver: neo4j.Driver, database: str, text: str, params: Mapping[str, Any],
             timeout: float | None) -> QueryResult:
     import neo4j
 
+    server_timeout = timeout * 0.9 if timeout else None  # the server's answer comes first
     with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
-        tx = session.begin_transaction(timeout=timeout)
-        try:
-            result = tx.run(text, dict(params))
-            columns = list(result.keys())
-            rows = [{k: plain(v) for k, v in record.items()} for record in result]
-            summary = result.consume()
-        finally:
-            tx.close()  # rolls back: nothing a query did is ever committed
+        query_type, neo = classify(session, text, params, server_timeout)
+        if neo:
+            if query_type != "r":
+                kind = QUERY_TYPES.get(query_type or "", "unknown")
+                raise Refused(f"the server classifies this query as {kind} (EXPLAIN query type "
+                              f"{query_type!r}); only read queries ('r') run. Nothing ran",
+                              hint=LOAD_HINT)
+            work = neo4j.unit_of_work(timeout=server_timeout)(_read)
+            columns, rows, summary = session.execute_read(work, text, params)
+        else:
+            # a server whose EXPLAIN cannot tell (ArcadeDB): an explicit READ transaction that
+            # is never committed, so row changes it makes are discarded
+            tx = session.begin_transaction(timeout=server_timeout)
+            try:
+                columns, rows, summary = _read(tx, text, params)
+            finally:
+                tx.close()
     counters = summary.counters
     if counters.contains_updates or counters.contains_system_updates or (
             summary.query_type not in (None, "r")):
-        raise GraphflowError("refused: this query tried to write; it was rolled back",
-                             hint=f"query type {summary.query_type!r}")
+        raise Refused(f"the server reports this query as {summary.query_type!r}, not a read; "
+                      "its transaction was not committed", hint=LOAD_HINT)
     return QueryResult(columns, rows, _notes(summary))
-
-
-def with_deadline(fn: Callable[[], T], timeout: float | None,
-                  on_timeout: Callable[[], None] = lambda: None) -> T:
-    """Run ``fn`` in a daemon thread; after ``timeout`` seconds call ``on_timeout`` (e.g.
-    close the driver) and raise a one-line "timed out" error."""
-    if not timeout:
-        return fn()
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # handed to the caller's thread
-            box["error"] = exc
-
-    worker = threading.Thread(target=target, name="graphflow-cypher", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        threading.Thread(target=on_timeout, daemon=True).start()
-        raise GraphflowError(f"timed out after {timeout:g} s",
-                             hint="raise --timeout, or add LIMIT / narrower patterns")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def run_read(driver: neo4j.Driver, database: str, text: str,
              params: Mapping[str, Any] | None = None, *, timeout: float | None = None,
              check: bool = True) -> QueryResult:
-    """Run a read-only query (refused first if its text would write); always rolled back."""
+    """Run a researcher's query read-only: refused by the lexical guard unless ``check`` is
+    false, classified by the server's EXPLAIN (only 'r' runs), then run with ``execute_read``
+    in a READ session of ``database``, with a server-side transaction timeout and a
+    client-side deadline of ``timeout`` seconds."""
+    from graphflow.store.connection import _Watchdog
+
     if check:
-        check_read_only(text)
-    return with_deadline(
-        lambda: _run_tx(driver, database, text, params or {}, timeout),
-        timeout, on_timeout=driver.close)
+        text = check_read_only(text).text
+    dog = _Watchdog(driver, timeout) if timeout else None
+    try:
+        return _run_tx(driver, database, text, params or {}, timeout)
+    except Exception:
+        if dog is not None and dog.fired:
+            raise GraphflowError(f"no answer from the Neo4j server within {timeout:g} s "
+                                 "(client-side deadline)",
+                                 hint="raise --timeout, or add LIMIT / narrower patterns"
+                                 ) from None
+        raise
+    finally:
+        if dog is not None:
+            dog.cancel()
 
 
 def unknown_names(driver: neo4j.Driver, database: str, text: str) -> GraphflowError | None:
-    """An error naming the first label or relationship type the database does not have."""
-    labels, types = used_labels(text)
-    if not labels and not types:
+    """An error naming the first label or relationship type (backticked ones included)
+    that the database does not have."""
+    found = check(text)
+    if not (found.labels or found.types or found.either):
         return None
     records, _, _ = driver.execute_query(
-        "CALL db.labels() YIELD label RETURN collect(label) AS names", database_=database)
+        "CALL db.labels() YIELD label RETURN collect(label) AS names", database_=database,
+        routing_="r")
     have_labels = set(records[0]["names"]) if records else set()
     records, _, _ = driver.execute_query(
         "CALL db.relationshipTypes() YIELD relationshipType "
-        "RETURN collect(relationshipType) AS names", database_=database)
+        "RETURN collect(relationshipType) AS names", database_=database, routing_="r")
     have_types = set(records[0]["names"]) if records else set()
-    for kind, names, have, mark in (("label", labels, have_labels, ":"),
-                                    ("relationship type", types, have_types, ":")):
-        for name in names:
+    for kind, names, have in (("label", found.labels, have_labels),
+                              ("relationship type", found.types, have_types),
+                              ("label", found.either, have_labels | have_types)):
+        for name in dict.fromkeys(names):
             if name not in have:
                 hint = did_you_mean(name, have) if have else \
                     "the database is empty: run graphflow neo4j load"
-                return GraphflowError(f"unknown {kind} {mark}{name} in database {database!r}",
+                return GraphflowError(f"unknown {kind} :{name} in database {database!r}",
                                       hint=hint or f"known: {', '.join(sorted(have))}")
     return None
