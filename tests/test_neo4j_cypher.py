@@ -219,7 +219,7 @@ def slow(request, db):
     if not db.target.is_arcadedb:
         yield db, None
         return
-    from graphflow.testing.arcadedb import ArcadeDBServer
+    from tests.arcadedb_server import ArcadeDBServer
 
     server = ArcadeDBServer(database="slow", heap="512m",
                             properties={"arcadedb.command.timeout": 3000}).start()
