@@ -19,24 +19,25 @@ def source_dict(pack: Pack, source_id: str) -> dict[str, Any]:
     """A source as the reader needs it to find the document: id, title, publisher, date, URL."""
     src = pack.sources.get(source_id)
     out: dict[str, Any] = {"id": source_id}
-    if src is not None:
-        out["title"] = src.title
-        for key in ("publisher", "date", "url", "kind"):
-            value = getattr(src, key)
-            if value:
-                out[key] = str(value)
+    _add_source_fields(out, src, ("publisher", "date", "url", "kind"))
     return out
+
+
+def _add_source_fields(out: dict[str, Any], src: Any, keys: tuple[str, ...]) -> None:
+    """Copy a source's title and the given fields that are set into ``out``."""
+    if src is None:
+        return
+    out["title"] = src.title
+    for key in keys:
+        value = getattr(src, key)
+        if value:
+            out[key] = str(value)
 
 
 def citation_dict(pack: Pack, cit: Any) -> dict[str, Any]:
     src = pack.sources.get(cit.source)
     out = {"source": cit.source, "locator": cit.locator, "quote": cit.quote}
-    if src is not None:
-        out["title"] = src.title
-        for key in ("publisher", "date", "url", "file"):
-            value = getattr(src, key)
-            if value:
-                out[key] = str(value)
+    _add_source_fields(out, src, ("publisher", "date", "url", "file"))
     if getattr(cit, "date", None):
         out["date"] = cit.date  # the passage's own date (a compilation of older texts)
     if getattr(cit, "original", None):
