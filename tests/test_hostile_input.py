@@ -151,6 +151,17 @@ def test_conditions_nested_too_deep_are_errors_with_file_line(nyc_copy: Path, tm
     assert "nested" in line and ("64" in line or str(yamlio.MAX_DEPTH) in line)
 
 
+def test_a_named_condition_nested_too_deep_is_an_error_with_file_line(nyc_copy: Path, run_cli):
+    named = nyc_copy / "conditions.yaml"
+    text = named.read_text(encoding="utf-8")
+    old = "    when: {fact: last-violent-or-serious-conviction, within: {years: 5}}"
+    assert old in text
+    named.write_text(text.replace(old, "    when: " + _deep_when(MAX_CONDITION_DEPTH + 6), 1),
+                     encoding="utf-8")
+    line = one_line_error(*run_cli("validate", str(nyc_copy)))
+    assert f"{named}:{line_of(named, '{not: {not:')}" in line and "nested" in line
+
+
 def test_a_condition_at_the_depth_limit_is_accepted(tmp_path: Path, run_cli):
     rule = tmp_path / "ok.yaml"
     text = _hypothetical_rule(_deep_when(MAX_CONDITION_DEPTH))

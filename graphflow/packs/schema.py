@@ -95,15 +95,16 @@ def _leaf(err: ValidationError) -> ValidationError:
 
 
 def _conditions(kind: str, data: Any) -> list[tuple[tuple, Any]]:
-    """The `when:` conditions of a flows or rules document, by path (any shape accepted)."""
+    """The `when:` conditions of a flows, rules or named-conditions document, by path (any shape
+    accepted)."""
     items = data.get(kind) if isinstance(data, dict) else None
-    if kind not in ("flows", "rules") or not isinstance(items, list):
+    if kind not in ("flows", "rules", "conditions") or not isinstance(items, list):
         return []
     found = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             continue
-        if kind == "flows":
+        if kind in ("flows", "conditions"):
             found.append(((kind, i, "when"), item.get("when")))
         elif isinstance(item.get("effects"), list):
             found += [((kind, i, "effects", j, "when"), e.get("when"))
