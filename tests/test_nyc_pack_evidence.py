@@ -73,3 +73,22 @@ def test_ll59_amends_ll21(nyc):
     assert "nyc-ll21-2013" in nyc.rules["nyc-ll59-2014"].amends
     assert ("nyc-ll59-2014", "amends") in nyc.overridden_by("nyc-ll21-2013")
     assert ("nyc-ll58-2014", "supersedes") in nyc.overridden_by("nyc-ll22-2013")
+
+
+def test_the_fingerprint_route_is_an_open_leak_with_current_evidence_in_march_2017(nyc, run_cli):
+    """The journalist's headline case: a turnstile jumper's prints reach ICE in March 2017, and
+    every hop of that route has evidence within the pack's horizon of the query date."""
+    day = dt.date(2017, 3, 1)
+    code, out, err = run_cli("leaks", "--profile", "fare-evasion", "--as-of", day.isoformat(),
+                             "--format", "json")
+    assert code == 0, err
+    chain = ["booking-prints-to-dcjs", "dcjs-prints-to-fbi", "fbi-prints-to-dhs",
+             "ident-match-to-ice"]
+    routes = [r for r in json.loads(out)["routes"] if r["flows"][1:] == chain]
+    assert len(routes) == 1
+    horizon = nyc.evidence_horizon_months
+    for hop in routes[0]["hops"]:
+        last = parse_date(hop["evidence"]["last_evidenced"], end=True)
+        assert add_months(last, horizon) >= day, hop["flow"]
+        assert hop["evidence"]["state"] == "current", hop["flow"]
+    assert routes[0]["evidence"]["state"] == "current"
