@@ -71,19 +71,8 @@ class Outcome:
 
 def facts_in(cond: Any) -> Iterator[tuple[str, Any]]:
     """Yield (fact id, compared value(s)) for every fact test in a condition."""
-    if not isinstance(cond, Mapping):
-        return
-    if "condition" in cond:
-        return
-    if "fact" in cond:
-        op = next((k for k in _COMPARATORS if k in cond), None)
-        yield cond["fact"], cond.get(op) if op else None
-        return
-    for key in ("all", "any"):
-        for sub in cond.get(key, []) or []:
-            yield from facts_in(sub)
-    if "not" in cond:
-        yield from facts_in(cond["not"])
+    for fact, _op, operand in tests_in(cond):
+        yield fact, operand
 
 
 def tests_in(cond: Any) -> Iterator[tuple[str, str | None, Any]]:
