@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from graphflow.core.dates import parse_date
+from graphflow.core.dates import add_months, parse_date
 
 Truth = bool | None
 
@@ -44,15 +44,7 @@ def as_date(value: Any) -> dt.date:
 def shift_back(day: dt.date, span: Mapping[str, int]) -> dt.date:
     """``day`` minus a span of years, months and days (a 29 February lands on the 28th)."""
     months = span.get("years", 0) * 12 + span.get("months", 0)
-    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
-    d = day.day
-    while True:
-        try:
-            out = dt.date(y, m + 1, d)
-            break
-        except ValueError:
-            d -= 1
-    return out - dt.timedelta(days=span.get("days", 0))
+    return add_months(day, -months) - dt.timedelta(days=span.get("days", 0))
 
 
 def span_text(span: Mapping[str, int]) -> str:

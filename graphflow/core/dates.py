@@ -49,3 +49,14 @@ def parse_optional(text: object, *, end: bool = False, where: str | None = None)
 def in_window(day: dt.date, start: dt.date | None, stop: dt.date | None) -> bool:
     """True if start <= day <= stop (open ends allowed)."""
     return (start is None or start <= day) and (stop is None or day <= stop)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus (or minus) whole months, clamped to the month's last day."""
+    y, m = divmod(day.year * 12 + day.month - 1 + months, 12)
+    d = day.day
+    while True:
+        try:
+            return dt.date(y, m + 1, d)
+        except ValueError:
+            d -= 1

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graphflow.core.dates import parse_date
+from graphflow.core.dates import add_months, parse_date
 from graphflow.core.model import Citation, EvidenceClaim, Pack, citation_date
 
 STATES = ("current", "stale", "unverified")  # strongest first
@@ -67,17 +67,6 @@ class Evidence:
 
 
 CURRENT = Evidence("current", None)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus (or minus) whole months, clamped to the month's last day."""
-    y, m = divmod(day.year * 12 + day.month - 1 + months, 12)
-    d = day.day
-    while True:
-        try:
-            return dt.date(y, m + 1, d)
-        except ValueError:
-            d -= 1
 
 
 def _text(value: Any) -> str:
