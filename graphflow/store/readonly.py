@@ -611,9 +611,19 @@ def _read(tx: Any, text: str, params: Mapping[str, Any]) -> tuple[list[str], lis
     return columns, rows, result.consume()
 
 
+class _DeadlinePassed(Exception):
+    """Raised inside a unit of work once the client-side deadline has fired, so the driver's
+    retry loop does not start the query again on a fresh connection."""
+
+
 def _run_tx(driver: neo4j.Driver, database: str, text: str, params: Mapping[str, Any],
-            timeout: float | None) -> QueryResult:
+            timeout: float | None, dog: Any = None) -> QueryResult:
     import neo4j
+
+    def read_once(tx: Any, text: str, params: Mapping[str, Any]) -> Any:
+        if dog is not None and dog.fired:
+            raise _DeadlinePassed
+        return _read(tx, text, params)
 
     server_timeout = timeout * 0.9 if timeout else None  # the server's answer comes first
     with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
@@ -624,7 +634,7 @@ def _run_tx(driver: neo4j.Driver, database: str, text: str, params: Mapping[str,
                 raise Refused(f"the server classifies this query as {kind} (EXPLAIN query type "
                               f"{query_type!r}); only read queries ('r') run. Nothing ran",
                               hint=LOAD_HINT)
-            work = neo4j.unit_of_work(timeout=server_timeout)(_read)
+            work = neo4j.unit_of_work(timeout=server_timeout)(read_once)
             columns, rows, summary = session.execute_read(work, text, params)
         else:
             # a server whose EXPLAIN cannot tell (ArcadeDB): an explicit READ transaction that
@@ -654,18 +664,24 @@ def run_read(driver: neo4j.Driver, database: str, text: str,
     if check:
         text = check_read_only(text).text
     dog = _Watchdog(driver, timeout) if timeout else None
+
+    def late() -> GraphflowError:
+        return GraphflowError(f"no answer from the Neo4j server within {timeout:g} s "
+                              "(client-side deadline)",
+                              hint="raise --timeout, or add LIMIT / narrower patterns")
+
     try:
-        return _run_tx(driver, database, text, params or {}, timeout)
+        result = _run_tx(driver, database, text, params or {}, timeout, dog)
     except Exception:
         if dog is not None and dog.fired:
-            raise GraphflowError(f"no answer from the Neo4j server within {timeout:g} s "
-                                 "(client-side deadline)",
-                                 hint="raise --timeout, or add LIMIT / narrower patterns"
-                                 ) from None
+            raise late() from None
         raise
     finally:
         if dog is not None:
             dog.cancel()
+    if dog is not None and dog.fired:  # an answer that came after the deadline is not given
+        raise late()
+    return result
 
 
 def unknown_names(driver: neo4j.Driver, database: str, text: str) -> GraphflowError | None:
