@@ -19,6 +19,44 @@ MECHANISMS = (
     "custody-transfer", "query", "public-record",
 )
 BASES = ("mandated", "routine-practice", "discretionary", "unknown")
+
+
+class FlowKind(StrEnum):
+    """What sort of flow a hop is, so that flows of different packs can be compared (a
+    Connecticut detainer hold and a New York one are both ``detainer-hold``). The schema's
+    ``kind`` enum in flows.schema.json lists the same values."""
+
+    ARREST_NOTIFICATION = "arrest-notification"
+    BIOMETRIC_MATCH_NOTICE = "biometric-match-notice"
+    COURT_RECORDS = "court-records"
+    COURT_REFERRAL = "court-referral"
+    COURTHOUSE_PRESENCE = "courthouse-presence"
+    CUSTODY_INTAKE = "custody-intake"
+    DATA_BROKER = "data-broker"
+    DATABASE_QUERY = "database-query"
+    DETAINER_HOLD = "detainer-hold"
+    DETAINER_REQUEST = "detainer-request"
+    DISPOSITION_REPORT = "disposition-report"
+    ENFORCEMENT_REQUEST = "enforcement-request"
+    FIELD_ENFORCEMENT = "field-enforcement"
+    FINGERPRINT_SUBMISSION = "fingerprint-submission"
+    IDENTIFICATION = "identification"
+    IMMIGRATION_ALERT = "immigration-alert"
+    IMMIGRATION_SCREENING = "immigration-screening"
+    INFORMAL_TIP = "informal-tip"
+    INTERNAL_HANDOFF = "internal-handoff"
+    JOINT_ENFORCEMENT = "joint-enforcement"
+    LICENSE_DATA = "license-data"
+    PREMISES_ACCESS = "premises-access"
+    PROGRAM_RECORDS = "program-records"
+    RECORD_COLLECTION = "record-collection"
+    RECORD_FORWARDING = "record-forwarding"
+    RELEASE_NOTIFICATION = "release-notification"
+    SCHOOL_RECORDS = "school-records"
+    STATUS_INQUIRY = "status-inquiry"
+    WARRANT_CHECK = "warrant-check"
+
+
 EFFECTS = ("blocks", "allows-only-when", "does-not-touch")
 RULE_KINDS = (
     "law", "executive-order", "memo", "policy", "court-ruling",
@@ -190,6 +228,9 @@ class Flow:
     practice_citations: tuple[Citation, ...] = ()
     evidence: EvidenceClaim | None = None
     caveat: str = ""
+    kind: str = ""  # a FlowKind value, or "" when the pack does not say
+    essential: bool = False  # a cut never proposes it unless asked (bringing someone to court)
+    essential_reason: str = ""
     where: str = ""
 
     def active_on(self, day: dt.date) -> bool:

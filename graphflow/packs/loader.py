@@ -191,6 +191,8 @@ def build_pack(folder: Path, docs: dict[str, YamlDoc]) -> tuple[Pack, list[Probl
             practice_citations=_citations((f.get("practice") or {}).get("citations"), fldoc,
                                           (*key, "practice", "citations")),
             evidence=_claim(f.get("evidence")), caveat=f.get("caveat", ""),
+            kind=f.get("kind", ""), essential=bool(f.get("essential", False)),
+            essential_reason=f.get("essential_reason", ""),
             where=fldoc.where(key),
         )
         _check_claim(f.get("evidence"), fldoc, key, date)
