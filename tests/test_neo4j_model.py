@@ -136,7 +136,8 @@ def test_library_has_the_required_queries() -> None:
         assert qid in lib
     for q in lib.values():
         assert q.title and q.description and q.cypher
-        assert readonly.write_reason(q.cypher) is None, q.id
+        for _, text in q.texts or ((0, q.cypher),):
+            assert readonly.write_reason(text) is None, q.id
         assert q.param("pack") is not None, q.id
     assert lib["status-differences"].requires == ("statuses",)
 
@@ -144,7 +145,8 @@ def test_library_has_the_required_queries() -> None:
 def test_parameters_are_typed_from_the_file() -> None:
     q = queries.get("routes-between")
     values = queries.bind(q, ["max_hops=5", "source=nypd-summons"])
-    assert values == {"pack": "nyc", "source": "nypd-summons", "target": "ice", "max_hops": 5}
+    assert values == {"pack": "nyc", "source": "nypd-summons", "target": "ice", "max_hops": 5,
+                      "profile": "fare-evasion", "as_of": None}
     with pytest.raises(GraphflowError, match="is not an integer"):
         queries.bind(q, ["max_hops=many"])
     with pytest.raises(GraphflowError, match="has no parameter 'max_hop'.*did you mean"):
@@ -157,12 +159,45 @@ def test_parameters_are_typed_from_the_file() -> None:
         queries.bind(queries.get("status-differences"), {"as_of": "March"})
 
 
+def test_hop_bounds_are_one_text_per_whole_number() -> None:
+    """The bound of a variable-length pattern is the only thing written into Cypher text: one
+    text per bound 1..32, chosen by the integer parameter, anything else refused."""
+    bounded = [q for q in queries.library().values() if q.hop_bound]
+    assert {q.id for q in bounded} >= {"routes-between", "routes-untouched-by-sanctuary",
+                                       "data-reach"}
+    for q in queries.library().values():
+        assert "*1..12" not in q.cypher and "length(p) <= $max_hops" not in q.cypher, q.id
+    for q in bounded:
+        assert [n for n, _ in q.texts] == list(range(1, 33))
+        for n, text in q.texts:
+            assert f"[:FLOWS_TO*1..{n}]->" in text and "{{" not in text, (q.id, n)
+            assert text == q.cypher.replace("{{max_hops}}", str(n))
+            assert q.text({"max_hops": n}) == text
+        for bad in (0, 33, -1, None, "8", "8]->() MATCH (n) DETACH DELETE n //", True, 8.0):
+            with pytest.raises(GraphflowError, match="--param max_hops must be 1 to 32"):
+                q.text({"max_hops": bad})
+    rule_flows = queries.get("rule-flows")
+    assert rule_flows.text({}) == rule_flows.cypher
+
+
 def test_malformed_query_files_are_reported() -> None:
     with pytest.raises(GraphflowError, match="must be kebab-case and match the file name"):
         queries._parse("x.yaml", "id: y\ntitle: t\ndescription: d\ncypher: RETURN 1\n")
     with pytest.raises(GraphflowError, match="not used in the Cypher"):
         queries._parse("x.yaml", "id: x\ntitle: t\ndescription: d\ncypher: RETURN 1\n"
                        "parameters: [{name: a, type: string, default: b}]\n")
+    head = "id: x\ntitle: t\ndescription: d\n"
+    for body in ("hop_bound: n\nparameters: [{name: n, type: string, default: b}]\n"
+                 "cypher: MATCH ()-[*1..{{n}}]->() RETURN 1\n",
+                 "hop_bound: n\nparameters: [{name: n, type: integer, default: 2}]\n"
+                 "cypher: MATCH ()-[*1..8]->() RETURN 1\n",
+                 "hop_bound: m\nparameters: [{name: n, type: integer, default: 2}]\n"
+                 "cypher: MATCH ()-[*1..{{n}}]->() RETURN $n\n"):
+        with pytest.raises(GraphflowError, match="hop_bound .* must name an integer parameter"):
+            queries._parse("x.yaml", head + body)
+    with pytest.raises(GraphflowError, match="other than the hop bound"):
+        queries._parse("x.yaml", head + "hop_bound: n\nparameters: [{name: n, type: integer, "
+                       "default: 2}]\ncypher: MATCH ()-[*1..{{n}}]->() RETURN {{x}}\n")
 
 
 # -- the exports' text ---------------------------------------------------------------------------

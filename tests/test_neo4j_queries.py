@@ -4,18 +4,22 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
 import pytest
 
+from graphflow.audit import make_query, run_query
 from graphflow.store import queries
 from graphflow.store.load import load_graph
 from graphflow.store.rows import build_graph
 from tests import neo4j_server
-from tests.conftest import MINI, SEED_DAY, TODAY
+from tests.conftest import MINI, SEED_DAY
 
 pytestmark = pytest.mark.neo4j
+
+DATES = (SEED_DAY, dt.date(2026, 12, 1))
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +27,7 @@ def db(request, nyc):
     from graphflow.packs.loader import load_pack
 
     db = neo4j_server.database(request, "queries")
-    load_graph(db.driver, db.name, build_graph(nyc, status_dates=[SEED_DAY, TODAY]))
+    load_graph(db.driver, db.name, build_graph(nyc, status_dates=DATES))
     load_graph(db.driver, db.name, build_graph(load_pack(str(MINI))))  # no statuses
     return db
 
@@ -45,43 +49,109 @@ def _ice(nyc) -> set[str]:
     return nyc.descendants("ice")
 
 
-def test_every_canned_query_runs(run) -> None:
+def test_every_canned_query_answers_with_its_defaults(run) -> None:
+    """With its default parameters every canned query finds something in the NYC pack."""
     for q in queries.library().values():
-        assert isinstance(run(q.id), list), q.id
+        rows = run(q.id)
+        assert rows and all(isinstance(r, dict) for r in rows), q.id
 
 
 def test_every_canned_query_compiles_read_only_on_the_server(db) -> None:
-    """EXPLAIN (plans, runs nothing) every canned query with its default parameters: the
-    server's parser and planner accept it and classify it as read-only."""
+    """EXPLAIN (plans, runs nothing) every canned query with its default parameters, a
+    hop-bounded one at the bounds 1, 8 and 32 (its texts differ only in that number; every
+    text is checked without a server in test_neo4j_model): the server's parser and planner
+    accept it and classify it as read-only."""
+    explained = set()
     for q in queries.library().values():
         params = queries.bind(q, {})
-        summary = db.driver.execute_query("EXPLAIN " + q.cypher, params, database_=db.name,
-                                          routing_="r").summary
-        assert summary.query_type == "r", q.id
-        assert summary.plan, q.id
+        texts = [q.text({**params, q.hop_bound: n}) for n in (1, 8, 32)] if q.hop_bound \
+            else [q.cypher]
+        for text in texts:
+            summary = db.driver.execute_query("EXPLAIN " + text, params, database_=db.name,
+                                              routing_="r").summary
+            assert summary.query_type == "r", q.id
+            assert summary.plan, q.id
+            explained.add(text)
+    hop_bounded = [q for q in queries.library().values() if q.hop_bound]
+    assert len(hop_bounded) >= 3 and len(explained) == len(queries.library()) + 2 * len(
+        hop_bounded)
 
 
-def test_routes_between_matches_the_engine(run, nyc, nyc_engine) -> None:
-    rows = run("routes-between", "max_hops=8")
-    expected = sorted(nyc_engine.routes("nypd-arrest", frozenset(_ice(nyc)), 8))
-    assert sorted(r["flows"] for r in rows) == expected
-    assert all(r["nodes"][-1] in _ice(nyc) for r in rows)
-    short = run("routes-between", "max_hops=3")
-    assert short and len(short) < len(rows) and all(r["hops"] <= 3 for r in short)
+def _core_routes(nyc, nyc_engine, profile: str, day: dt.date, max_hops: int = 8):
+    query = make_query(nyc, source="nypd-arrest", target="ice", profile=profile, as_of=day,
+                       max_hops=max_hops)
+    return run_query(nyc, nyc_engine, query).routes
 
 
-def test_untouched_routes_include_the_fingerprint_route(run, nyc) -> None:
-    rows = run("routes-untouched-by-sanctuary")
-    assert any("fbi-prints-to-dhs" in r["flows"] for r in rows)
-    everything = run("routes-between")
-    assert 0 < len(rows) < len(everything)
-    sanctuary = set(nyc.sanctuary_jurisdictions)
-    restricted = {e.flow for r in nyc.rules.values() if r.jurisdiction in sanctuary
-                  for e in r.effects if e.effect != "does-not-touch"}
-    assert not any(set(r["flows"]) & restricted for r in rows)
-    # at a date before any sanctuary rule, nothing is touched yet
-    early = run("routes-untouched-by-sanctuary", "as_of=1990-01-01")
-    assert len(early) == len(everything)
+def _shape(rows) -> list[tuple]:
+    return sorted((r["route"], tuple(r["flows"]), tuple(r["nodes"]), r["status"],
+                   r["leak_kind"], tuple(r["hop_statuses"])) for r in rows)
+
+
+def _expected(routes) -> list[tuple]:
+    return sorted((r.id, r.flows, r.nodes, r.status.value, r.leak_kind,
+                   tuple(h.status.value for h in r.hops)) for r in routes)
+
+
+def test_routes_between_agrees_with_the_engine(run, nyc, nyc_engine) -> None:
+    """For every profile on both stored dates: the same routes (flows, actors, id) as the
+    embedded engine, with the route and hop statuses the domain core gives them."""
+    for day in DATES:
+        for profile in nyc.profiles:
+            rows = run("routes-between", f"profile={profile}", f"as_of={day}", "max_hops=8")
+            assert {r["as_of"] for r in rows} == {day.isoformat()}
+            assert _shape(rows) == _expected(_core_routes(nyc, nyc_engine, profile, day)), (
+                profile, day)
+    both = run("routes-between", "profile=fare-evasion")  # no as_of: every stored date
+    assert sorted({r["as_of"] for r in both}) == [d.isoformat() for d in DATES]
+
+
+def test_routes_between_takes_its_hop_bound_from_max_hops(run, nyc, nyc_engine) -> None:
+    for hops in (1, 3, 5):
+        rows = run("routes-between", f"max_hops={hops}", f"as_of={SEED_DAY}")
+        assert _shape(rows) == _expected(
+            _core_routes(nyc, nyc_engine, "fare-evasion", SEED_DAY, hops)), hops
+    three, eight = (run("routes-between", f"max_hops={n}", f"as_of={SEED_DAY}") for n in (3, 8))
+    assert three and len(three) < len(eight) and max(r["hops"] for r in eight) > 3
+    # longer than the stored routes (--max-hops 8 at load): found, but without a route status
+    nine = run("routes-between", "max_hops=9", f"as_of={SEED_DAY}")
+    assert {tuple(r["flows"]) for r in nine} == {
+        tuple(f) for f in nyc_engine.routes("nypd-arrest", frozenset(_ice(nyc)), 9)}
+    assert all((r["status"] is None) == (r["hops"] > 8) for r in nine)
+
+
+def test_hop_bounds_outside_1_to_32_are_refused(db, run_cli, monkeypatch) -> None:
+    neo4j_server.use_env(monkeypatch, db)
+    for bad in ("0", "33", "-1", "99999999999"):
+        code, out, err = run_cli("query", "run", "routes-between", "--param", f"max_hops={bad}")
+        assert code == 1 and out == "", bad
+        assert "--param max_hops must be 1 to 32" in err and err.count("\n") == 1, err
+
+
+def test_untouched_routes_agree_with_the_engine(run, nyc, nyc_engine) -> None:
+    """Routes none of whose hops a sanctuary rule touches, for every profile on both dates:
+    as the domain core's hop statuses say (HopStatus.touched_by), not as Cypher decides."""
+    sanctuary = {r.id for r in nyc.rules.values()
+                 if r.jurisdiction in set(nyc.sanctuary_jurisdictions)}
+    assert sanctuary
+    fewer = 0
+    for day in DATES:
+        for profile in nyc.profiles:
+            routes = _core_routes(nyc, nyc_engine, profile, day)
+            untouched = [r for r in routes
+                         if not any(set(h.touched_by) & sanctuary for h in r.hops)]
+            rows = run("routes-untouched-by-sanctuary", f"profile={profile}", f"as_of={day}")
+            assert _shape(rows) == _expected(untouched), (profile, day)
+            assert any("fbi-prints-to-dhs" in r["flows"] for r in rows), (profile, day)
+            fewer += len(untouched) < len(routes)
+    assert fewer == len(DATES) * len(nyc.profiles)  # sanctuary rules touch some route always
+
+
+def test_statuses_for_a_date_not_stored(db, run_cli, monkeypatch) -> None:
+    neo4j_server.use_env(monkeypatch, db)
+    code, _, err = run_cli("query", "run", "routes-between", "--param", "as_of=1990-01-01")
+    assert code == 1 and "no statuses stored for 1990-01-01" in err
+    assert "2017-03-01, 2026-12-01" in err and err.count("\n") == 1
 
 
 def test_rule_flows(run, nyc) -> None:
@@ -112,19 +182,19 @@ def test_fingerprints_reach_ice_downstream_of_an_arrest(run, nyc) -> None:
 def test_status_differences_between_two_profiles(run) -> None:
     rows = run("status-differences", "profile_a=fare-evasion", "profile_b=violent-felony-warrant")
     assert rows and all(r["status_a"] != r["status_b"] for r in rows)
-    assert {r["as_of"] for r in rows} <= {"2017-03-01", "2026-11-25"}
+    assert {r["as_of"] for r in rows} <= {"2017-03-01", "2026-12-01"}
     one_day = run("status-differences", "profile_a=fare-evasion",
-                  "profile_b=violent-felony-warrant", "as_of=2026-11-25")
-    assert {r["as_of"] for r in one_day} <= {"2026-11-25"}
+                  "profile_b=violent-felony-warrant", "as_of=2026-12-01")
+    assert one_day and {r["as_of"] for r in one_day} == {"2026-12-01"}
     assert not run("status-differences", "profile_a=fare-evasion", "profile_b=fare-evasion")
 
 
 def test_open_routes_and_hop_statuses_agree_with_the_core(run, nyc, nyc_engine) -> None:
-    from graphflow.audit import make_query, run_query
     from graphflow.core.status import Status
 
-    for day, when in ((SEED_DAY, "2017-03-01"), (TODAY, "2026-11-25")):
+    for day in DATES:
         for profile in nyc.profiles:
+            when = day.isoformat()
             rows = run("open-routes", f"profile={profile}", f"as_of={when}")
             query = make_query(nyc, source="nypd-arrest", target="ice", profile=profile,
                                as_of=day, statuses=(Status.OPEN,))

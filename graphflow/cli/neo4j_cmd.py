@@ -265,9 +265,13 @@ def query_show(name: str) -> None:
     for p in q.parameters:
         default = "required" if p.required else f"default {p.default}"
         lines.append(f"  {p.name} ({p.type}, {default}): {p.description}")
-    lines += ["", "Cypher:", "", q.cypher, "",
-              f"Run: graphflow query run {q.id}"
-              + "".join(f" --param {p.name}=…" for p in q.parameters[:2])]
+    lines += ["", "Cypher:", "", q.cypher, ""]
+    if q.hop_bound:
+        lines += [f"{{{{{q.hop_bound}}}}} is the hop bound: the value of {q.hop_bound} (a whole "
+                  "number from 1 to 32; Cypher cannot take it as a parameter), one query text "
+                  "per value.", ""]
+    lines.append(f"Run: graphflow query run {q.id}"
+                 + "".join(f" --param {p.name}=…" for p in q.parameters[:2]))
     emit("\n".join(lines) + "\n")
 
 
@@ -284,9 +288,10 @@ def query_run(name: str, params: tuple[str, ...], fmt: str, timeout: float) -> N
 
     q = get(name)
     values = bind(q, params)
+    q.text(values)  # a bad hop bound is an error before connecting
     with session_driver() as (driver, settings):
         check_requirements(driver, settings.database, q, values)
-        _run_and_print(driver, settings, q.cypher, values, fmt, timeout)
+        _run_and_print(driver, settings, q.text(values), values, fmt, timeout)
 
 
 # -- graphflow cypher --------------------------------------------------------------------------

@@ -1,8 +1,15 @@
 """The canned query library: one YAML file per query in ``graphflow/store/queries/``.
 
 A file holds ``id``, ``title``, ``description``, ``parameters`` (name, type, default,
-description), ``cypher`` and optionally ``requires: [statuses]``. Parameters are typed from
-the file and always passed as Cypher parameters, never formatted into the text.
+description), ``cypher`` and optionally ``requires: [statuses]`` and ``hop_bound: NAME``.
+Parameters are typed from the file and always passed as Cypher parameters, never formatted
+into the text.
+
+The one exception is the bound of a variable-length pattern (``*1..8``), which Cypher cannot
+take as a parameter. A query with ``hop_bound: max_hops`` writes ``{{max_hops}}`` where the
+bound goes; the library makes one text per bound from 1 to ``HOP_BOUND_LIMIT`` when it reads
+the file (from ``range()``, not from anything a user typed), and ``text()`` picks the one for
+the integer parameter ``max_hops`` after checking it is in that range.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -20,6 +27,10 @@ import yaml
 from graphflow.errors import GraphflowError, did_you_mean
 
 PARAM_TYPES = ("string", "integer", "float", "boolean", "date", "list")
+HOP_BOUND_LIMIT = 32
+"""Longest route a canned query enumerates (as the store engine: store.engine.MAX_HOPS_LIMIT)."""
+_BOUND_TEXT = {n: str(n) for n in range(1, HOP_BOUND_LIMIT + 1)}
+"""The only texts a hop bound ever becomes in Cypher."""
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -42,9 +53,23 @@ class CannedQuery:
     cypher: str
     requires: tuple[str, ...]
     file: str
+    hop_bound: str | None = None
+    texts: tuple[tuple[int, str], ...] = ()
+    """(bound, Cypher text) for every bound 1..HOP_BOUND_LIMIT, when ``hop_bound`` is set."""
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.parameters if p.name == name), None)
+
+    def text(self, params: Mapping[str, Any]) -> str:
+        """The Cypher to run with these (bound) parameters: the template for the hop bound."""
+        if self.hop_bound is None:
+            return self.cypher
+        bound = params.get(self.hop_bound)
+        if isinstance(bound, bool) or not isinstance(bound, int) or \
+                not 1 <= bound <= HOP_BOUND_LIMIT:
+            raise GraphflowError(f"--param {self.hop_bound} must be 1 to {HOP_BOUND_LIMIT}, "
+                                 f"not {bound!r}", hint=f"e.g. --param {self.hop_bound}=8")
+        return dict(self.texts)[bound]
 
 
 def _parse(name: str, text: str) -> CannedQuery:
@@ -57,9 +82,22 @@ def _parse(name: str, text: str) -> CannedQuery:
             for p in doc.get("parameters") or ()
         )
         query = CannedQuery(doc["id"], doc["title"], doc["description"].strip(), params,
-                            doc["cypher"].strip(), tuple(doc.get("requires") or ()), name)
+                            doc["cypher"].strip(), tuple(doc.get("requires") or ()), name,
+                            doc.get("hop_bound"))
     except (KeyError, TypeError, AttributeError) as exc:
         raise GraphflowError(f"malformed canned query: missing {exc}", where=where) from None
+    bound = query.hop_bound
+    if bound is not None:
+        param = query.param(bound) if isinstance(bound, str) else None
+        token = f"{{{{{bound}}}}}"
+        if param is None or param.type != "integer" or token not in query.cypher:
+            raise GraphflowError(f"hop_bound {bound!r} must name an integer parameter written "
+                                 f"as {token} in the Cypher", where=where)
+        query = replace(query, texts=tuple(
+            (n, query.cypher.replace(token, text)) for n, text in _BOUND_TEXT.items()))
+        if "{{" in query.texts[0][1]:
+            raise GraphflowError("the Cypher has a {{...}} other than the hop bound",
+                                 where=where)
     if not _ID.match(query.id) or name != f"{query.id}.yaml":
         raise GraphflowError(f"query id {query.id!r} must be kebab-case and match the file name",
                              where=where)
@@ -67,7 +105,7 @@ def _parse(name: str, text: str) -> CannedQuery:
         if p.type not in PARAM_TYPES or not _NAME.match(p.name):
             raise GraphflowError(f"parameter {p.name!r} has a bad name or type {p.type!r}",
                                  where=where, hint="types: " + ", ".join(PARAM_TYPES))
-        if f"${p.name}" not in query.cypher:
+        if f"${p.name}" not in query.cypher and p.name != query.hop_bound:
             raise GraphflowError(f"parameter {p.name!r} is not used in the Cypher", where=where)
     if set(query.requires) - {"statuses"}:
         raise GraphflowError(f"unknown requirement in {query.requires!r}", where=where)
@@ -175,3 +213,9 @@ def check_requirements(driver: Any, database: str, query: CannedQuery,
         raise GraphflowError(f"query {query.id!r} needs stored statuses",
                              hint=f"run: graphflow neo4j load --data {pack} --with-statuses "
                                   "--as-of YYYY-MM-DD")
+    day = params.get("as_of")
+    dates = records[0]["dates"] or []
+    if "statuses" in query.requires and day is not None and day not in dates:
+        raise GraphflowError(f"pack {pack!r} has no statuses stored for {day}",
+                             hint="stored: " + ", ".join(dates) + f"; or run: graphflow neo4j "
+                                  f"load --data {pack} --with-statuses --as-of {day}")
