@@ -85,126 +85,79 @@ def _stderr_console() -> Any:
     return Console(stderr=True)
 
 
-class _Tracked:
-    """An engine whose routes pass through a progress counter (same interface)."""
-
-    def __init__(self, engine: Any, progress: Progress):
-        self.name = engine.name
-        self._engine = engine
-        self._progress = progress
-
-    def routes(self, *args: Any, **kwargs: Any) -> Iterator[list[str]]:
-        return self._progress.track(self._engine.routes(*args, **kwargs))
-
-
-class _TrackedWalker(_Tracked):
-    def __init__(self, engine: Any, progress: Progress):
-        super().__init__(engine, progress)
-        if hasattr(engine, "walk_folded"):
-            self.walk_folded = lambda *a, **k: progress.track(engine.walk_folded(*a, **k))
-
-    def walk(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        return self._progress.track(self._engine.walk(*args, **kwargs))
-
-
-def _run(data, fmt, source, target, profile, sets, as_of, max_hops, status, limit, order,
-         backend, only_open=False, count=False, assume=(), close=(), practice=False):
-    from graphflow.audit import count_routes, make_query, parse_statuses, run_query
-    from graphflow.core.status import Status
-    from graphflow.engines.base import RouteWalker
-    from graphflow.engines.select import open_engine
+def _run(args: dict[str, Any], *, leaks: bool = False) -> None:
+    """Parse the options into an API call, call it, format what it returns."""
+    from graphflow.api import open_pack
     from graphflow.packs.loader import load_pack
-    from graphflow.report.routes import render_csv, render_md, render_table, report_dict
 
+    data, fmt = args["data"], args["fmt"]
     progress = Progress()
     with progress.loading(f"pack {data or 'nyc'}"):
         pack = load_pack(data)
-    statuses = (Status.OPEN,) if only_open else parse_statuses(status)
-    if practice:  # practice leaks are blocked or conditional routes: fetch them, filter below
-        statuses = (Status.OPEN, Status.CONDITIONAL, Status.BLOCKED)
-    query = make_query(
-        pack, source=source, target=target, profile=profile, sets=sets,
-        as_of=parse_as_of(as_of), max_hops=max_hops, statuses=statuses,
-        limit=None if practice else limit, order=order,
-        evidence_horizon=evidence_horizon(),
-    )
-    from graphflow.analysis.whatif import Scenario, apply
-
-    scenario = Scenario(tuple(assume), tuple(close))
-    after = apply(pack, scenario)
-    with open_engine(backend, pack) as engine:
-        wrap = _TrackedWalker if isinstance(engine, RouteWalker) else _Tracked
-        tracked = wrap(engine, progress)
-        try:
-            if count:
-                counts = count_routes(after, tracked, query)
-            else:
-                report = run_query(after, tracked, query)
-                if practice:
-                    kept = [r for r in report.routes if r.is_leak or r.practice_leak]
-                    report.routes = kept[:limit] if limit else kept
-                if only_open:  # leaks with current evidence first, then the possible ones
-                    report.routes.sort(key=lambda r: not (r.is_leak and r.evidence.current))
-                if not scenario.empty:
-                    changes, before_summary = _whatif_changes(pack, after, tracked, query)
-        finally:
-            progress.close()
-    if count:
-        _emit_counts(after, engine.name, query, counts, fmt)
+    audit = open_pack(pack, backend=args["backend"], track=progress.track)
+    case = {
+        "source": args["source"], "target": args["target"], "profile": args["profile"],
+        "sets": args["sets"], "as_of": parse_as_of(args["as_of"]),
+        "max_hops": args["max_hops"], "evidence_horizon": evidence_horizon(),
+        "assume": args["assume"], "close": args["close"],
+    }
+    try:
+        if args["count"]:
+            statuses = ("open",) if leaks else args.get("status")
+            counts = audit.count(statuses=statuses, **case)
+        elif leaks:
+            result = audit.leaks(limit=args["limit"], order=args["order"],
+                                 practice=args["practice"], **case)
+        else:
+            result = audit.routes(statuses=args["status"], limit=args["limit"],
+                                  order=args["order"], **case)
+    finally:
+        progress.close()
+    if args["count"]:
+        _emit_counts(counts.to_dict(), fmt)
         return
-    out = report_dict(after, report)
-    if not scenario.empty:
-        out["scenario"] = scenario.as_dict()
-        out["before_summary"] = before_summary
-        out["changes"] = changes
+    out = result.to_dict()
     if fmt == "json":
         emit(dump_json(out))
     elif fmt == "csv":
+        from graphflow.report.routes import render_csv
+
         emit(render_csv(out))
     elif fmt == "md":
+        from graphflow.report.routes import render_md
+
         emit(render_md(out))
     else:
-        if not scenario.empty:
+        from graphflow.report.routes import render_table
+
+        if result.scenario is not None:
             from graphflow.report.analysis import render_whatif
 
             emit(render_whatif(out))
-        emit(render_table(after, out))
+        emit(render_table(result.pack, out))
 
 
-def _whatif_changes(pack, after, engine, query):
-    """Every route whose status the scenario changes, and why; the pack's own summary."""
-    from dataclasses import replace
-
-    from graphflow.analysis.compare import compare_routes
-    from graphflow.audit import run_query
-
-    everything = replace(query, statuses=(), limit=None)
-    before = run_query(pack, engine, everything)
-    now = run_query(after, engine, everything)
-    return [c.as_dict() for c in compare_routes(before.routes, now.routes)], before.summary
-
-
-def _emit_counts(pack: Any, engine: str, query: Any, counts: dict[str, int], fmt: str) -> None:
-    """Route counts per status, in the chosen format."""
-    from graphflow.report.routes import JSON_VERSION
-
-    q = query.as_dict()
-    q["pack"], q["engine"] = pack.id, engine
-    total = sum(counts.values())
+def _emit_counts(data: dict[str, Any], fmt: str) -> None:
+    """Route counts per status (and open routes per evidence state), in the chosen format."""
+    q, counts, total = data["query"], data["summary"], data["total"]
+    evidence = data["open_by_evidence"]
     if fmt == "json":
-        emit(dump_json({"version": JSON_VERSION, "query": q, "summary": counts,
-                        "total": total}))
+        emit(dump_json(data))
     elif fmt == "csv":
         emit("status,routes\n" + "".join(f"{k},{n}\n" for k, n in counts.items()))
     elif fmt == "md":
         emit(f"# Routes from `{q['from']}` to `{q['to']}`\n\n| status | routes |\n|---|---|\n"
              + "".join(f"| {k} | {n} |\n" for k, n in counts.items())
-             + f"| total | {total} |\n")
+             + f"| total | {total} |\n\n"
+             + "Open routes by evidence: "
+             + ", ".join(f"{n} {k}" for k, n in evidence.items()) + "\n")
     else:
         emit(f"Routes from {q['from']} to {q['to']} (pack {q['pack']}, as of {q['as_of']}, "
              f"profile {q['profile'] or '(none)'}, max {q['max_hops']} hops)\n"
              f"Count: {total} route(s): "
-             + ", ".join(f"{n} {k}" for k, n in counts.items()) + "\n")
+             + ", ".join(f"{n} {k}" for k, n in counts.items()) + "\n"
+             + "Open routes by evidence: "
+             + ", ".join(f"{n} {k}" for k, n in evidence.items()) + "\n")
 
 
 def _common(f):
@@ -230,15 +183,13 @@ def _common(f):
 @_common
 @click.option("--status", default=None, metavar="LIST",
               help="Keep routes with these statuses, e.g. open,conditional.")
-def routes(data, fmt, source, target, profile, sets, as_of, max_hops, status, limit, order,
-           backend, count, assume, close):
+def routes(**options: Any) -> None:
     """Every route from a trigger to a target, with each hop's status and evidence.
 
     Example: graphflow routes --from nypd-arrest --to ice --profile fare-evasion
     --as-of 2017-03-01
     """
-    _run(data, fmt, source, target, profile, sets, as_of, max_hops, status, limit, order,
-         backend, count=count, assume=assume, close=close)
+    _run(options)
 
 
 @click.command()
@@ -246,13 +197,11 @@ def routes(data, fmt, source, target, profile, sets, as_of, max_hops, status, li
 @click.option("--with-practice", "practice", is_flag=True,
               help="Also list practice leaks: routes closed by rules that sources say are not "
                    "followed.")
-def leaks(data, fmt, source, target, profile, sets, as_of, max_hops, limit, order, backend,
-          count, assume, close, practice):
+def leaks(**options: Any) -> None:
     """Only the open routes: information that reaches the target for this case on this date."""
-    if practice and count:
+    if options["practice"] and options["count"]:
         from graphflow.errors import GraphflowError
 
         raise GraphflowError("--with-practice cannot be combined with --count",
                              hint="run `graphflow leaks --with-practice --format json`")
-    _run(data, fmt, source, target, profile, sets, as_of, max_hops, None, limit, order, backend,
-         only_open=True, count=count, assume=assume, close=close, practice=practice)
+    _run(options, leaks=True)
