@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graphflow.analysis.cuts import minimum_cut, resolve_controller
+from graphflow.analysis.cuts import BASIS_WEIGHTS, flow_weight, minimum_cut, resolve_controller
 from graphflow.analysis.whatif import Scenario, apply
 from graphflow.audit import make_query, run_query
 from graphflow.core.status import Status
@@ -57,10 +57,17 @@ def test_weighted_cut_prefers_discretionary_flows(nyc, nyc_engine):
     plain = minimum_cut(nyc, routes, weighted=False)
     weighted = minimum_cut(nyc, routes, weighted=True)
     assert weighted.exists
-    weight = {"discretionary": 1, "routine-practice": 2, "unknown": 3, "mandated": 5}
-    cost = sum(weight[nyc.flows[f].basis] for f in weighted.flows)
+    # the documented preference: closing discretionary practice is cheapest, mandates dearest
+    order = ["discretionary", "routine-practice", "unknown", "mandated"]
+    assert sorted(BASIS_WEIGHTS, key=BASIS_WEIGHTS.get) == order
+    assert {f.basis for f in nyc.flows.values()} <= set(BASIS_WEIGHTS)  # no silent fallback
+    cost = sum(flow_weight(nyc, f, True) for f in weighted.flows)
     assert cost == weighted.cost
-    assert cost <= sum(weight[nyc.flows[f].basis] for f in plain.flows)
+    assert cost <= sum(flow_weight(nyc, f, True) for f in plain.flows)
+    # minimal: every flow of the cut is needed (without it some open route stays open)
+    for drop in weighted.flows:
+        rest = set(weighted.flows) - {drop}
+        assert any(not (set(r.flows) & rest) for r in routes), f"{drop} is not needed"
 
 
 def test_closing_warrant_check_removes_that_open_route(nyc, nyc_engine):
@@ -134,15 +141,28 @@ def _nyc():
     return load_pack("nyc")
 
 
-def test_timeline_shows_status_change_dates(run_cli):
-    code, out, err = run_cli("timeline", "--profile", "fare-evasion", "--format", "json")
+def test_timeline_shows_status_change_dates(run_cli, nyc, nyc_engine):
+    code, out, err = run_cli("timeline", "--profile", "fare-evasion", "--as-of",
+                             SEED_DAY.isoformat(), "--format", "json")
     assert code == 0, err
     data = json.loads(out)
     assert data["dates"] == sorted(data["dates"])
-    changing = [r for r in data["routes"] if len(set(r["statuses"].values())) > 1]
-    assert changing
-    court = [r for r in changing if "ice-courthouse-arrest" in json.dumps(r)] or changing
-    assert court
+    # every status the timeline states is the status a query on that date finds
+    probed = sorted({d for r in data["routes"] for d in r["statuses"]})
+    for day in probed:
+        found = {r.id: r.status.value for r in nyc_routes(
+            nyc, nyc_engine, "fare-evasion", dt.date.fromisoformat(day)).routes}
+        for row in data["routes"]:
+            if day in row["statuses"]:
+                assert row["statuses"][day] == found[row["route"]], (row["route"], day)
+    # the courthouse-arrest routes change, and the change names a courthouse rule
+    court = [r for r in data["routes"] if "ice-courthouse-arrest" in
+             next(x for x in nyc_routes(nyc, nyc_engine, "fare-evasion").routes
+                  if x.id == r["route"]).flows]
+    assert court and all(r["changes"] for r in court)
+    names = {nyc.rules[e.rule].name for e in nyc.effects_on("ice-courthouse-arrest")}
+    causes = " ".join(c for r in court for ch in r["changes"] for c in ch["causes"])
+    assert any(name in causes for name in names)
 
 
 def test_exposure_lists_data_reaching_ice(run_cli):
@@ -156,19 +176,50 @@ def test_exposure_lists_data_reaching_ice(run_cli):
         assert e["weakest_confidence"] in ("documented", "reported", "alleged")
 
 
-@pytest.mark.parametrize("fmt", ["table", "csv", "md", "json"])
-def test_analysis_formats(run_cli, fmt):
-    for cmd in (("cut", "--profile", "fare-evasion", "--controllable-by", "nyc"),
-                ("exposure", "--profile", "fare-evasion"),
-                ("diff", "--as-of", "2017-03-01", "--as-of", "2025-01-01"),
-                ("timeline", "--profile", "civil-summons")):
-        code, out, err = run_cli(*cmd, "--format", fmt)
-        assert code == 0, (cmd, err)
-        assert out.strip()
+ANALYSES = {
+    "cut": ("cut", "--profile", "fare-evasion", "--controllable-by", "state", "--as-of",
+            "2017-03-01"),
+    "exposure": ("exposure", "--profile", "fare-evasion", "--as-of", "2017-03-01"),
+    "diff": ("diff", "--as-of", "2017-03-01", "--as-of", "2025-01-01"),
+    "timeline": ("timeline", "--profile", "civil-summons", "--as-of", "2017-03-01"),
+}
+
+
+def _named(name: str, data: dict) -> set[str]:
+    """The ids each format must show: cut flows, data items, changed or listed routes."""
+    if name == "cut":
+        return {f["flow"] for f in data["before"]["cut"]}
+    if name == "exposure":
+        return {e["data"] for e in data["before"]}
+    if name == "diff":
+        return {c["route"] for c in data["changed"]}
+    return {r["route"] for r in data["routes"]}
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "md"])
+@pytest.mark.parametrize("name", sorted(ANALYSES))
+def test_analysis_formats(run_cli, name, fmt):
+    code, out, err = run_cli(*ANALYSES[name], "--format", "json")
+    assert code == 0, err
+    ids = _named(name, json.loads(out))
+    assert ids, f"{name} finds something for this case"
+    code, out, err = run_cli(*ANALYSES[name], "--format", fmt)
+    assert code == 0, err
+    missing = [i for i in ids if i not in out]
+    assert not missing, f"{name} --format {fmt} does not show {missing}"
+    if fmt == "csv":
+        import csv
+        import io
+
+        rows = list(csv.reader(io.StringIO(out)))
+        assert len({len(r) for r in rows}) == 1 and len(rows) > 1
+    if fmt == "md":
+        assert "|---" in out
 
 
 def test_whatif_shows_before_and_after(run_cli):
-    code, out, err = run_cli("cut", "--profile", "prior-removal-order", "--close", WARRANT,
+    code, out, err = run_cli("cut", "--profile", "prior-removal-order", "--as-of", "2017-03-01",
+                             "--close", WARRANT,
                              "--format", "json")
     assert code == 0, err
     data = json.loads(out)
@@ -181,8 +232,12 @@ def test_what_if_never_modifies_the_pack_on_disk(run_cli, tmp_path):
 
     files = sorted(Path(data_root(), "nyc").glob("*.yaml"))
     before = {p: p.read_bytes() for p in files}
-    run_cli("exposure", "--close", WARRANT, "--profile", "prior-removal-order")
+    code, out, err = run_cli("exposure", "--close", WARRANT, "--profile",
+                             "prior-removal-order", "--as-of", "2017-03-01", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["scenario"]["close"] == [WARRANT]
     assert {p: p.read_bytes() for p in files} == before
+    assert files
 
 
 BAD = [
@@ -218,20 +273,24 @@ def test_cut_on_empty_route_set_is_trivial(nyc):
     assert minimum_cut(nyc, []).exists
 
 
-def test_dates_are_real_dates():
-    assert isinstance(SEED_DAY, dt.date)
-
-
 def test_routes_and_leaks_take_what_ifs(run_cli, tmp_path):
     code, out, err = run_cli("leaks", "--profile", "prior-removal-order", "--as-of",
                              "2017-03-01", "--close", WARRANT, "--format", "json")
     assert code == 0, err
     data = json.loads(out)
     assert data["scenario"]["close"] == [WARRANT]
-    assert data["before_summary"]["open"] == data["summary"]["open"] + 1
+    _, plain, _ = run_cli("leaks", "--profile", "prior-removal-order", "--as-of",
+                          "2017-03-01", "--format", "json")
+    plain = json.loads(plain)
+    assert data["before_summary"] == plain["summary"]
+    closed = {r["id"] for r in plain["routes"] if WARRANT in r["flows"]}
+    assert closed, "some open route uses the warrant check"
+    assert data["before_summary"]["open"] - data["summary"]["open"] == len(closed)
+    assert {c["route"] for c in data["changes"]} == closed
     (change,) = data["changes"]
     assert (change["before"], change["after"]) == ("open", "blocked")
     assert [h["flow"] for h in change["hops"]] == [WARRANT]
     assert all(WARRANT not in r["flows"] for r in data["routes"])
-    code, out, _ = run_cli("routes", "--profile", "prior-removal-order", "--close", WARRANT)
+    code, out, _ = run_cli("routes", "--profile", "prior-removal-order", "--as-of",
+                           "2017-03-01", "--close", WARRANT)
     assert code == 0 and out.startswith("What-if:")

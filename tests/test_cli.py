@@ -51,13 +51,19 @@ def test_csv_one_row_per_hop(run_cli):
 
 
 def test_markdown(run_cli):
-    code, out, _ = run_cli("leaks", "--profile", "fare-evasion", "--format", "md")
+    code, out, _ = run_cli("leaks", "--profile", "fare-evasion", "--as-of", "2017-03-01",
+                           "--format", "md")
     assert code == 0 and out.startswith("# Routes from `nypd-arrest` to `ice`")
+    _, data, _ = run_cli("leaks", "--profile", "fare-evasion", "--as-of", "2017-03-01",
+                         "--format", "json")
+    ids = [r["id"] for r in json.loads(data)["routes"]]
+    assert ids and [line.split()[2].rstrip(":") for line in out.splitlines()
+                    if line.startswith("## Route ")] == ids
 
 
 def test_names_by_alias_and_case(run_cli):
     code, out, err = run_cli("routes", "--from", "NYPD-ARREST", "--to", "ICE", "--format",
-                             "json", "--limit", "1")
+                             "json", "--limit", "1", "--as-of", "2017-03-01")
     assert code == 0, err
     assert json.loads(out)["query"]["to"] == "ice"
 
@@ -89,10 +95,33 @@ def test_explain_route_by_id(run_cli):
     assert code == 0 and f"Route {rid}" in out
 
 
-@pytest.mark.parametrize("kind", ["actors", "flows", "rules", "profiles", "sources", "facts"])
-def test_list(run_cli, kind):
-    code, out, _ = run_cli("list", kind, "--format", "json")
-    assert code == 0 and json.loads(out)
+LISTS = {"actors": "actors", "flows": "flows", "rules": "rules", "profiles": "profiles",
+         "sources": "sources", "facts": "facts", "data-items": "data_items",
+         "conflicts": "conflicts"}
+
+
+@pytest.mark.parametrize("kind", sorted(LISTS))
+def test_list(run_cli, nyc, kind):
+    code, out, err = run_cli("list", kind, "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)
+    things = getattr(nyc, LISTS[kind])
+    assert things, f"the NYC pack has {kind}"
+    assert [r["id"] for r in rows] == list(things)  # every one, in the pack's order
+    for row in rows:
+        thing = things[row["id"]]
+        for key in ("name", "title", "kind", "summary", "type"):
+            if key in row:
+                value = getattr(thing, key)
+                assert row[key] == getattr(value, "value", value), (row["id"], key)
+
+
+def test_list_packs(run_cli):
+    from graphflow.packs.locate import bundled_packs
+
+    code, out, _ = run_cli("list", "packs", "--format", "json")
+    assert code == 0 and [r["pack"] for r in json.loads(out)] == list(bundled_packs())
+    assert "nyc" in bundled_packs()
 
 
 def test_validate_mini(run_cli):
