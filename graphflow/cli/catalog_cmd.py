@@ -106,6 +106,9 @@ def explain(ident, data, source, target, profile, sets, as_of, max_hops, fmt):
         out = EXPLAINERS[kind](pack, real) if kind in EXPLAINERS else explain_simple(
             pack, kind, real)
         out["conflicts"] = conflicts_about(pack, real)
+        from graphflow.packs.layers import layer_notes
+
+        out.update(layer_notes(pack, kind, real))
     if fmt == "json":
         emit(dump_json(out))
     elif out.get("type") == "route":

@@ -24,6 +24,7 @@ def validate(pack, sources_dirs, fmt, strict):
     dates and conditions naming unknown facts. With --sources-dir, quotes are checked too.
     """
     from graphflow.errors import GraphflowError
+    from graphflow.packs.layers import layering_summary
     from graphflow.packs.loader import check_pack
     from graphflow.packs.quotes import check_quotes
 
@@ -41,17 +42,21 @@ def validate(pack, sources_dirs, fmt, strict):
         "actors": len(p.actors), "flows": len(p.flows), "rules": len(p.rules),
         "profiles": len(p.profiles), "sources": len(p.sources),
     } if p else {}
+    layers = layering_summary(p) if p else None
     if fmt == "json":
         emit(dump_json({
             "pack": str(result.path), "ok": not errors, "counts": stats, "quotes": counts,
             "problems": [{"where": x.where, "severity": x.severity, "what": x.what,
                           "hint": x.hint} for x in result.problems],
+            **({"layers": layers} if layers else {}),
         }))
     else:
         from graphflow.report.tables import terminal_safe
 
         for x in result.problems:
             click.echo(terminal_safe(x.one_line()), err=True)
+        for line in _layer_lines(layers):
+            click.echo(terminal_safe(line), err=True)
         if p:
             summary = ", ".join(f"{n} {k}" for k, n in stats.items())
             quotes = (f"; {counts['checked']} quotes verified verbatim, "
@@ -62,3 +67,17 @@ def validate(pack, sources_dirs, fmt, strict):
             emit(f"{result.path}: {len(errors)} error(s)\n")
     if errors:
         raise SystemExit(1)
+
+
+def _layer_lines(layers):
+    """validate's report of a layered pack: its layers, overrides and selector matches."""
+    if not layers:
+        return []
+    out = ["layers: " + " <- ".join(layers["layers"])]
+    out += [f"{o['where']}: override: {o['kind'][:-1].replace('_', ' ')} {o['id']!r} of layer "
+            f"{o['replaces']!r} replaced by {o['layer']!r}" for o in layers["overrides"]]
+    for s in layers["selectors"]:
+        sel = ", ".join(f"{k}={v}" for k, v in s["select"].items())
+        out.append(f"{s['where']}: selector: rule {s['rule']!r} ({sel}) {s['effect']} "
+                   f"{len(s['matched'])} flow(s): {', '.join(s['matched']) or 'none'}")
+    return out

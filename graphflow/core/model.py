@@ -13,7 +13,7 @@ ACTOR_KINDS = (
     "agency", "office", "system", "program", "court",
     "facility", "role", "organization", "event",
 )
-LEVELS = ("city", "state", "federal", "other")
+LEVELS = ("city", "county", "state", "federal", "other")
 MECHANISMS = (
     "automatic", "routine", "on-request", "discretionary", "physical-presence",
     "custody-transfer", "query", "public-record",
@@ -336,6 +336,7 @@ class Pack:
     conflicts: dict[str, Conflict] = field(default_factory=dict)
     evidence_horizon_months: int = 24
     conditions: dict[str, NamedCondition] = field(default_factory=dict)
+    layering: Any = field(default=None, repr=False)  # extends, overrides, selectors: packs/layers
     _effects_by_flow: dict[str, list[Effect]] | None = field(default=None, repr=False)
     _overrides: dict[str, list[tuple[str, str]]] | None = field(default=None, repr=False)
     spans: dict[tuple, Any] = field(default_factory=dict, repr=False)  # evidence spans, cached

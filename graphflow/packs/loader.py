@@ -99,13 +99,15 @@ def _check_claim(value: Any, doc: YamlDoc, key: tuple, date: Any) -> None:
 
 
 def read_docs(folder: Path) -> tuple[dict[str, YamlDoc], list[Problem]]:
-    """Parse and schema-check every file of a pack."""
+    """Parse and schema-check every file of a pack. A pack that ``extends:`` others needs only
+    its pack.yaml; its other files are optional."""
     docs: dict[str, YamlDoc] = {}
     problems: list[Problem] = []
+    layered = False
     for kind, name, required in FILES:
         path = folder / name
         if not path.exists() and not path.is_symlink():
-            if required:
+            if required and not layered:
                 problems.append(Problem(str(path), "missing file", "see docs/pack-format.md"))
             continue
         try:
@@ -117,11 +119,21 @@ def read_docs(folder: Path) -> tuple[dict[str, YamlDoc], list[Problem]]:
         problems.extend(found)
         if not found:
             docs[kind] = doc
+            if kind == "pack":
+                layered = bool(doc.data.get("extends"))
     return docs, problems
 
 
-def build_pack(folder: Path, docs: dict[str, YamlDoc]) -> tuple[Pack, list[Problem]]:
-    """Turn schema-valid documents into a Pack; date errors become problems."""
+def _items(docs: dict[str, YamlDoc], kind: str) -> list[tuple[int, Any]]:
+    doc = docs.get(kind)
+    return list(enumerate(doc.data[kind])) if doc is not None else []
+
+
+def build_pack(folder: Path, docs: dict[str, YamlDoc],
+               selectors: dict[str, list[Any]] | None = None) -> tuple[Pack, list[Problem]]:
+    """Turn schema-valid documents into a Pack; date errors become problems. Effects by
+    selector are collected in ``selectors`` (rule id -> its effects in order, selectors as
+    ``Selector`` items; see packs/layers.py), to be resolved once every layer is in."""
     problems: list[Problem] = []
 
     def date(value: Any, doc: YamlDoc, key: tuple, end: bool = False):
@@ -137,30 +149,29 @@ def build_pack(folder: Path, docs: dict[str, YamlDoc]) -> tuple[Pack, list[Probl
     m = man.data
     jurisdictions = {
         j["id"]: Jurisdiction(j["id"], j["name"], j["level"], j.get("parent"))
-        for j in m["jurisdictions"]
+        for j in m.get("jurisdictions", ())
     }
-    fdoc = docs["facts"]
     facts = {
         f["id"]: Fact(f["id"], f["type"], tuple(f.get("values", ())), f.get("description", ""))
-        for f in fdoc.data["facts"]
+        for _, f in _items(docs, "facts")
     }
     data_items = {
         d["id"]: DataItem(d["id"], d["name"], d.get("description", ""))
-        for d in docs["data_items"].data["data_items"]
+        for _, d in _items(docs, "data_items")
     }
-    sdoc = docs["sources"]
-    for i, s in enumerate(sdoc.data["sources"]):
+    sdoc = docs.get("sources")
+    sources = {}
+    for i, s in _items(docs, "sources"):
+        assert sdoc is not None
         date(s.get("date"), sdoc, ("sources", i, "date"))  # an impossible date is an error
-    sources = {
-        s["id"]: Source(
+        sources[s["id"]] = Source(
             s["id"], s["title"], s.get("publisher"), s.get("date"), s.get("url"), s.get("file"),
             s.get("kind"), sdoc.where(("sources", i)),
         )
-        for i, s in enumerate(sdoc.data["sources"])
-    }
-    adoc = docs["actors"]
+    adoc = docs.get("actors")
     actors = {}
-    for i, a in enumerate(adoc.data["actors"]):
+    for i, a in _items(docs, "actors"):
+        assert adoc is not None
         key = ("actors", i)
         actors[a["id"]] = Actor(
             id=a["id"], name=a["name"], kind=a["kind"], level=a["level"],
@@ -172,9 +183,10 @@ def build_pack(folder: Path, docs: dict[str, YamlDoc]) -> tuple[Pack, list[Probl
             citations=_citations(a.get("citations"), adoc, (*key, "citations")),
             where=adoc.where(key),
         )
-    fldoc = docs["flows"]
+    fldoc = docs.get("flows")
     flows = {}
-    for i, f in enumerate(fldoc.data["flows"]):
+    for i, f in _items(docs, "flows"):
+        assert fldoc is not None
         key = ("flows", i)
         flows[f["id"]] = Flow(
             id=f["id"], source=f["from"], target=f["to"], data=tuple(f["data"]),
@@ -196,15 +208,15 @@ def build_pack(folder: Path, docs: dict[str, YamlDoc]) -> tuple[Pack, list[Probl
             where=fldoc.where(key),
         )
         _check_claim(f.get("evidence"), fldoc, key, date)
-    rules = build_rules(docs["rules"], date)
-    pdoc = docs["profiles"]
+    rules = build_rules(docs["rules"], date, selectors=selectors) if "rules" in docs else {}
+    pdoc = docs.get("profiles")
     profiles = {
         p["id"]: Profile(
             p["id"], p["name"], dict(p["facts"]), p.get("description", ""),
             _citations(p.get("citations"), pdoc, ("profiles", i, "citations")),
             pdoc.where(("profiles", i)),
         )
-        for i, p in enumerate(pdoc.data["profiles"])
+        for i, p in _items(docs, "profiles") if pdoc is not None
     }
     conflicts = {}
     if "conflicts" in docs:
@@ -229,7 +241,7 @@ def build_pack(folder: Path, docs: dict[str, YamlDoc]) -> tuple[Pack, list[Probl
         id=m["id"], name=m["name"], description=m.get("description", ""), path=str(folder),
         jurisdictions=jurisdictions,
         sanctuary_jurisdictions=tuple(m.get("sanctuary_jurisdictions", ())),
-        default_trigger=m["default_trigger"], default_target=m["default_target"],
+        default_trigger=m.get("default_trigger", ""), default_target=m.get("default_target", ""),
         facts=facts, data_items=data_items, sources=sources, actors=actors, flows=flows,
         rules=rules, profiles=profiles, conflicts=conflicts,
         evidence_horizon_months=m.get("evidence_horizon_months", DEFAULT_HORIZON_MONTHS),
@@ -238,14 +250,33 @@ def build_pack(folder: Path, docs: dict[str, YamlDoc]) -> tuple[Pack, list[Probl
     return pack, problems
 
 
-def build_rules(rdoc: YamlDoc, date: Any, hypothetical: bool = False) -> dict[str, Rule]:
-    """Rules (with their effects) from a schema-valid rules document."""
+def build_rules(rdoc: YamlDoc, date: Any, hypothetical: bool = False,
+                selectors: dict[str, list[Any]] | None = None) -> dict[str, Rule]:
+    """Rules (with their effects) from a schema-valid rules document. An effect by selector
+    (``select:``) goes to ``selectors`` (rule id -> all its effects in order, the selector as
+    a ``Selector``); the Rule keeps its effects by id until the selectors are resolved."""
+    from graphflow.packs.layers import Selector
+
     rules = {}
     for i, r in enumerate(rdoc.data["rules"]):
         key = ("rules", i)
-        effects = []
+        effects: list[Effect] = []
+        slots: list[Any] = []
         for j, e in enumerate(r.get("effects", [])):
             ekey = (*key, "effects", j)
+            if "select" in e:
+                if selectors is None:
+                    raise GraphflowError("an effect by selector (select:) is not supported "
+                                         "here", where=rdoc.where(ekey),
+                                         hint="name the flow with flow:")
+                slots.append(Selector(
+                    e["select"], e["effect"], e.get("when"), e.get("note", ""),
+                    _citations(e.get("citations"), rdoc, (*ekey, "citations")),
+                    _claim(e.get("evidence")),
+                    date(e.get("from"), rdoc, (*ekey, "from")),
+                    date(e.get("to"), rdoc, (*ekey, "to"), end=True), rdoc.where(ekey)))
+                _check_claim(e.get("evidence"), rdoc, ekey, date)
+                continue
             effects.append(Effect(
                 rule=r["id"], flow=e["flow"], effect=e["effect"], when=e.get("when"),
                 note=e.get("note", ""),
@@ -255,7 +286,10 @@ def build_rules(rdoc: YamlDoc, date: Any, hypothetical: bool = False) -> dict[st
                 valid_to=date(e.get("to"), rdoc, (*ekey, "to"), end=True),
                 where=rdoc.where(ekey),
             ))
+            slots.append(effects[-1])
             _check_claim(e.get("evidence"), rdoc, ekey, date)
+        if selectors is not None and len(slots) > len(effects):
+            selectors[r["id"]] = slots
         rules[r["id"]] = Rule(
             id=r["id"], name=r["name"], jurisdiction=r["jurisdiction"], kind=r["kind"],
             enacted=date(r.get("enacted"), rdoc, (*key, "enacted")),
@@ -272,13 +306,13 @@ def build_rules(rdoc: YamlDoc, date: Any, hypothetical: bool = False) -> dict[st
 
 def check_pack(name_or_path: str | Path | None = None) -> CheckResult:
     """Read, schema-check, build and cross-check a pack; never raises for pack content."""
+    from graphflow.packs.layers import compose
+
     folder = pack_path(str(name_or_path) if name_or_path else None)
     with paused_gc():
-        docs, problems = read_docs(folder)
-        if problems:
+        pack, problems, docs = compose(folder)
+        if pack is None:
             return CheckResult(folder, None, problems, docs)
-        pack, more = build_pack(folder, docs)
-        problems.extend(more)
         problems.extend(cross_check(pack, docs))
     return CheckResult(folder, pack, problems, docs)
 

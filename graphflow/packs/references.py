@@ -19,7 +19,8 @@ _LISTS = {
 }
 
 
-def _duplicates(docs: dict[str, YamlDoc]) -> list[Problem]:
+def duplicates(docs: dict[str, YamlDoc]) -> list[Problem]:
+    """Ids defined twice within one layer's files."""
     out = []
     for kind, key in _LISTS.items():
         doc = docs.get(kind)
@@ -37,7 +38,7 @@ def _duplicates(docs: dict[str, YamlDoc]) -> list[Problem]:
                 ))
             else:
                 seen[ident] = i
-    jur = docs["pack"].data["jurisdictions"]
+    jur = docs["pack"].data.get("jurisdictions", ())
     ids = [j["id"] for j in jur]
     for i, j in enumerate(ids):
         if j in ids[:i]:
@@ -210,8 +211,9 @@ def _order(where: str, a: Any, b: Any, what: str) -> list[Problem]:
 
 
 def cross_check(pack: Pack, docs: dict[str, YamlDoc]) -> list[Problem]:
-    """Every referential and semantic problem in a built pack."""
-    out = _duplicates(docs)
+    """Every referential and semantic problem in a built pack (duplicate ids within a file
+    are found per layer by ``duplicates``, see packs/layers.py)."""
+    out: list[Problem] = []
     man = docs["pack"]
     for ident, j in pack.jurisdictions.items():
         if j.parent and j.parent not in pack.jurisdictions:
@@ -220,7 +222,7 @@ def cross_check(pack: Pack, docs: dict[str, YamlDoc]) -> list[Problem]:
         del ident
     for key, value in (("default_trigger", pack.default_trigger),
                        ("default_target", pack.default_target)):
-        if value not in pack.actors:
+        if value and value not in pack.actors:
             out.append(_ref(man.where((key,)), key, value, pack.actors))
     for j in pack.sanctuary_jurisdictions:
         if j not in pack.jurisdictions:
@@ -228,7 +230,7 @@ def cross_check(pack: Pack, docs: dict[str, YamlDoc]) -> list[Problem]:
                             pack.jurisdictions))
     for fact in pack.facts.values():
         if fact.type == "enum" and not fact.values:
-            out.append(Problem(docs["facts"].where(("facts",)),
+            out.append(Problem(docs["facts"].where(("facts",)) if "facts" in docs else pack.path,
                                f"enum fact {fact.id!r} has no values"))
     for a in pack.actors.values():
         if a.part_of and a.part_of not in pack.actors:
