@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from graphflow.errors import GraphflowError
 from graphflow.store.connection import translate
 from graphflow.store.load import load_graph
-from graphflow.store.readonly import _notes, run_read
+from graphflow.store.readonly import _run_tx, run_read
 from graphflow.store.rows import build_graph
 from tests import neo4j_server
 from tests.test_cypher_guard import BYPASSES
@@ -173,10 +174,8 @@ def test_server_down(db, run_cli, monkeypatch) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     neo4j_server.use_env(monkeypatch, db, NEO4J_URI=f"bolt://127.0.0.1:{port}")
-    began = time.perf_counter()
     err = _one_line_error(run_cli, "cypher", "RETURN 1")
     assert "cannot reach the Neo4j server" in err and f"127.0.0.1:{port}" in err
-    assert time.perf_counter() - began < 10
     err = _one_line_error(run_cli, "query", "run", "rule-flows")
     assert "cannot reach the Neo4j server" in err
 
@@ -195,19 +194,6 @@ def test_missing_password_without_a_terminal(db, run_cli, monkeypatch) -> None:
     monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
     err = _one_line_error(run_cli, "cypher", "RETURN 1")
     assert "NEO4J_PASSWORD is not set" in err
-
-
-def test_notifications_are_formatted() -> None:
-    class Status:
-        is_notification = True
-        raw_severity = "WARNING"
-        status_description = "warn: cartesian product"
-        gql_status = "03N90"
-
-    class Summary:
-        gql_status_objects = [Status()]
-
-    assert _notes(Summary()) == ["WARNING: warn: cartesian product [03N90]"]
 
 
 # -- timeouts: a server of their own, so that a runaway query slows nothing else --------------
@@ -232,10 +218,31 @@ def slow(request, db):
             server.stop()
 
 
+def _running(db, fragment: str) -> list[str]:
+    """The queries of the server's open transactions that contain ``fragment`` (Neo4j)."""
+    rows = db.rows("SHOW TRANSACTIONS YIELD currentQuery RETURN currentQuery AS q")
+    return [r["q"] for r in rows if fragment in (r["q"] or "") and "SHOW" not in r["q"]]
+
+
+def _until(condition, limit: float = 60.0) -> bool:
+    """Poll ``condition`` until it holds (True) or ``limit`` seconds pass (False): a bound on
+    a wait, not a measurement."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        threading.Event().wait(0.05)
+    return True
+
+
 def test_server_side_timeout(slow, run_cli, monkeypatch) -> None:
     sdb, server = slow
-    if server is None:
-        pytest.skip("needs ArcadeDB's server-wide command timeout")
+    if server is None:  # Neo4j: the transaction timeout alone, no client-side deadline
+        with pytest.raises(GraphflowError, match="timed out on the server"), \
+                translate(sdb.settings, deadline=False):
+            _run_tx(sdb.driver, sdb.name, SLOW, {}, 1.0)
+        assert _until(lambda: not _running(sdb, "range(1, 6000)"))
+        return
     neo4j_server.use_env(monkeypatch, sdb)
     err = _one_line_error(run_cli, "cypher", SLOW, "--timeout", "0")
     assert "timed out on the server" in err
@@ -244,11 +251,16 @@ def test_server_side_timeout(slow, run_cli, monkeypatch) -> None:
 
 
 def test_client_side_timeout(slow, run_cli, monkeypatch) -> None:
+    """--timeout 1: a one-line error naming the 1 s deadline (or, on Neo4j, its own
+    transaction timeout, 0.9 s, if it answers first), and the query does not keep running on
+    the server afterwards."""
     sdb, _ = slow
     neo4j_server.use_env(monkeypatch, sdb)
-    began = time.perf_counter()
     err = _one_line_error(run_cli, "cypher", SLOW, "--timeout", "1")
     # ArcadeDB ignores transaction timeouts: the client gives up; Neo4j may answer first
     assert "no answer from the Neo4j server within 1 s" in err or (
         not sdb.target.is_arcadedb and "timed out on the server" in err)
-    assert time.perf_counter() - began < 3.5
+    if not sdb.target.is_arcadedb:
+        assert _until(lambda: not _running(sdb, "range(1, 6000)"))
+    code, out, _ = run_cli("cypher", "RETURN 1 AS one", "--format", "json")
+    assert code == 0 and json.loads(out) == [{"one": 1}]

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from graphflow.analysis.statuses import graph_with_statuses
 from graphflow.cli.export_neo4j import cypher as export_cypher
 from graphflow.cli.export_neo4j import neo4j_csv as export_csv
 from graphflow.store.load import load_graph, split_script
 from graphflow.store.model import NODE_BY_LABEL
-from graphflow.store.rows import build_graph
 from tests import neo4j_server
 from tests.conftest import SEED_DAY, TODAY
 
@@ -28,7 +28,7 @@ STATUS_ARGS = ["--with-statuses", "--as-of", "2017-03-01", "--as-of", "2026-11-2
 def loaded(request, nyc):
     """The NYC pack (with statuses) as `neo4j load` writes it: its dump and counts."""
     db = neo4j_server.database(request, "export")
-    load_graph(db.driver, db.name, build_graph(nyc, status_dates=[SEED_DAY, TODAY]))
+    load_graph(db.driver, db.name, graph_with_statuses(nyc, [SEED_DAY, TODAY]))
     return neo4j_server.graph_dump(db, "nyc"), db.totals()
 
 
@@ -56,14 +56,6 @@ def test_script_builds_the_same_graph(request, loaded, tmp_path: Path) -> None:
     for statement in split_script(text):
         fresh.driver.execute_query(statement, database_=fresh.name)
     assert fresh.totals() == totals
-
-
-def test_script_to_stdout(nyc) -> None:
-    out = _invoke(export_cypher, "--data", "nyc")
-    lines = out.splitlines()
-    assert lines[0].startswith("// graphflow export of pack nyc")
-    assert ":begin" in lines and lines[-1] == ":commit"
-    assert sum(line.startswith("UNWIND") for line in lines) >= len(NODE_BY_LABEL) - 2
 
 
 _CASTS = {"string": str, "long": int, "double": float,
@@ -121,9 +113,3 @@ def test_csv_files_hold_the_same_graph(loaded, tmp_path: Path) -> None:
     assert (nodes, rels) == dump
     assert (tmp_path / "constraints.cypher").read_text().count("CREATE CONSTRAINT") == len(
         NODE_BY_LABEL)
-
-
-def test_as_of_needs_with_statuses() -> None:
-    result = CliRunner().invoke(export_cypher, ["--data", "nyc", "--as-of", "2017-03-01"])
-    assert result.exit_code != 0
-    assert "--as-of needs --with-statuses" in str(result.exception)

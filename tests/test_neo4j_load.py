@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from graphflow.analysis.statuses import graph_with_statuses
 from graphflow.packs.loader import load_pack
 from graphflow.store.load import load_graph, pack_counts, replace_pack
 from graphflow.store.rows import build_graph
@@ -99,10 +100,11 @@ def test_readers_never_see_a_half_loaded_pack(env, nyc) -> None:
 
     load_graph(env.driver, env.name, build_graph(nyc))
     old = env.totals()
-    new_graph = build_graph(nyc, status_dates=[dt.date(2017, 3, 1)])
+    new_graph = graph_with_statuses(nyc, [dt.date(2017, 3, 1)])
     seen: list[tuple[float, float, tuple[int, int]]] = []
     stop = threading.Event()
     marks: dict[str, float] = {}
+    changed = threading.Condition()
 
     def reader() -> None:
         with env.target.driver() as drv:
@@ -111,14 +113,15 @@ def test_readers_never_see_a_half_loaded_pack(env, nyc) -> None:
                 records, _, _ = drv.execute_query(
                     "MATCH (n) WITH count(n) AS nodes MATCH ()-[r]->() "
                     "RETURN nodes, count(r) AS rels", database_=env.name)
-                seen.append((began, time.perf_counter(),
-                              (records[0]["nodes"], records[0]["rels"])))
+                with changed:
+                    seen.append((began, time.perf_counter(),
+                                 (records[0]["nodes"], records[0]["rels"])))
+                    changed.notify_all()
 
     def wait_for_read_after(mark: float) -> None:
         """Block until a read that began after ``mark`` has finished (bounded: 60 s)."""
-        deadline = time.perf_counter() + 60
-        while time.perf_counter() < deadline and not any(b > mark for b, _, _ in seen):
-            time.sleep(0.02)
+        with changed:
+            assert changed.wait_for(lambda: any(b > mark for b, _, _ in seen), timeout=60)
 
     def progress(done: int, total: int, what: str) -> None:
         if done > total // 2 and "paused" not in marks:
@@ -131,7 +134,7 @@ def test_readers_never_see_a_half_loaded_pack(env, nyc) -> None:
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
     try:
-        time.sleep(0.2)
+        wait_for_read_after(0.0)  # the reader is running
         replace_pack(env.driver, env.name, new_graph, batch_size=50, progress=progress)
         marks["committed"] = time.perf_counter()
         wait_for_read_after(marks["committed"])

@@ -9,7 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from graphflow.analysis.statuses import graph_with_statuses
 from graphflow.errors import GraphflowError
 from graphflow.packs.loader import load_pack
 from graphflow.store import model, queries, readonly, script
@@ -55,7 +57,7 @@ def test_only_whitelisted_labels_reach_cypher_text() -> None:
 
 @pytest.fixture(scope="module")
 def nyc_graph(nyc):
-    return build_graph(nyc, status_dates=[SEED_DAY, TODAY], loaded_at="2026-01-01T00:00:00")
+    return graph_with_statuses(nyc, [SEED_DAY, TODAY], loaded_at="2026-01-01T00:00:00")
 
 
 def _values(graph):
@@ -341,3 +343,99 @@ def test_only_bolt_addresses(uri: str) -> None:
 
     with pytest.raises(GraphflowError, match="invalid NEO4J_URI"):
         connect(Settings(uri, "u", "d", "p"))
+
+
+# -- server-free parts of the store (the rest runs on Neo4j: tests/test_neo4j_*.py) -------------
+
+
+def test_notifications_are_formatted() -> None:
+    from graphflow.store.readonly import _notes
+
+    class Status:
+        is_notification = True
+        raw_severity = "WARNING"
+        status_description = "warn: cartesian product"
+        gql_status = "03N90"
+
+    class Summary:
+        gql_status_objects = [Status()]
+
+    assert _notes(Summary()) == ["WARNING: warn: cartesian product [03N90]"]
+
+
+def test_max_hops_bounds() -> None:
+    from graphflow.store.engine import check_max_hops
+
+    check_max_hops(8)
+    check_max_hops(32)
+    for bad in (0, 33, "8"):
+        with pytest.raises(GraphflowError, match="--max-hops must be 1..32"):
+            check_max_hops(bad)  # type: ignore[arg-type]
+
+
+def test_hop_bounds_outside_1_to_32_are_refused(run_cli, monkeypatch) -> None:
+    """Refused before connecting (the address is a closed port: nothing is reached)."""
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:9")
+    monkeypatch.setenv("NEO4J_PASSWORD", "not-used-1")
+    for bad in ("0", "33", "-1", "99999999999"):
+        code, out, err = run_cli("query", "run", "routes-between", "--param", f"max_hops={bad}")
+        assert code == 1 and out == "", bad
+        assert "--param max_hops must be 1 to 32" in err and err.count("\n") == 1, err
+
+
+def test_query_list_and_show(run_cli) -> None:
+    code, out, _ = run_cli("query", "list")
+    assert code == 0
+    for q in queries.library().values():
+        assert q.id in out
+    code, out, _ = run_cli("query", "show", "data-reach")
+    assert code == 0 and queries.get("data-reach").cypher in out
+    assert "item (string, default fingerprints)" in out
+    assert "{{max_hops}} is the hop bound" in out
+    code, _, err = run_cli("query", "show", "data-rech")
+    assert code == 1 and "did you mean 'data-reach'" in err
+
+
+def test_script_to_stdout(nyc) -> None:
+    out = _invoke_export("--data", "nyc")
+    lines = out.splitlines()
+    assert lines[0].startswith("// graphflow export of pack nyc")
+    assert ":begin" in lines and lines[-1] == ":commit"
+    assert sum(line.startswith("UNWIND") for line in lines) >= len(model.NODE_BY_LABEL) - 2
+
+
+def test_as_of_needs_with_statuses() -> None:
+    result = CliRunner().invoke(_export_cypher(), ["--data", "nyc", "--as-of", "2017-03-01"])
+    assert result.exit_code != 0
+    assert "--as-of needs --with-statuses" in str(result.exception)
+
+
+def _export_cypher():
+    from graphflow.cli.export_neo4j import cypher
+
+    return cypher
+
+
+def _invoke_export(*args: str) -> str:
+    result = CliRunner().invoke(_export_cypher(), list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_store_imports_nothing_above_the_core() -> None:
+    """Layering: the store (and the statuses it writes) imports no audit, engines, analysis,
+    report, export, api or cli module; the caller computes statuses and hands them over."""
+    import subprocess
+    import sys
+
+    code = ("import sys, pkgutil, importlib, graphflow.store as s\n"
+            "for m in pkgutil.iter_modules(s.__path__):\n"
+            "    importlib.import_module(s.__name__ + '.' + m.name)\n"
+            "bad = sorted(n for n in sys.modules if n.split('.')[:2] in ("
+            "['graphflow', 'audit'], ['graphflow', 'engines'], ['graphflow', 'analysis'], "
+            "['graphflow', 'report'], ['graphflow', 'export'], ['graphflow', 'api'], "
+            "['graphflow', 'cli']))\n"
+            "print(','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.strip()
+    assert out == ""

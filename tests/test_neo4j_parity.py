@@ -10,7 +10,7 @@ import pytest
 from graphflow.audit import make_query, run_query
 from graphflow.errors import GraphflowError
 from graphflow.packs.loader import load_pack
-from graphflow.store.engine import Neo4jEngine, check_max_hops
+from graphflow.store.engine import Neo4jEngine
 from graphflow.store.load import load_graph
 from graphflow.store.rows import build_graph
 from tests import neo4j_server
@@ -115,13 +115,6 @@ def test_engine_refuses_a_pack_that_is_not_loaded_or_differs(db, mini_copy) -> N
     changed = load_pack(str(mini_copy))
     with pytest.raises(GraphflowError, match="other actors or flows than the pack files"):
         Neo4jEngine(db.driver, db.settings, changed)
-
-
-def test_max_hops_bounds() -> None:
-    check_max_hops(8)
-    for bad in (0, 33, "8"):
-        with pytest.raises(GraphflowError, match="--max-hops must be 1..32"):
-            check_max_hops(bad)  # type: ignore[arg-type]
 
 
 def test_cli_backend_errors_are_one_line(db, run_cli, monkeypatch) -> None:

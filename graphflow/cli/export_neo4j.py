@@ -16,14 +16,14 @@ from graphflow.errors import GraphflowError
 
 
 def _graph(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops: int):
+    from graphflow.analysis.statuses import graph_with_statuses
     from graphflow.cli.options import parse_as_of
     from graphflow.packs.loader import load_pack
-    from graphflow.store.rows import build_graph
 
     if as_of and not with_statuses:
         raise GraphflowError("--as-of needs --with-statuses")
     dates = [parse_as_of(d) for d in as_of] or ([parse_as_of(None)] if with_statuses else [])
-    return build_graph(load_pack(data), status_dates=dates, max_hops=max_hops)
+    return graph_with_statuses(load_pack(data), dates, max_hops)
 
 
 def _status_options(f):

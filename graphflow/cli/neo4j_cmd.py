@@ -140,12 +140,12 @@ def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops
     Example: NEO4J_URI=neo4j://localhost:7687 graphflow neo4j load --data nyc --with-statuses
     --as-of 2017-03-01
     """
+    from graphflow.analysis.statuses import graph_with_statuses
     from graphflow.cli.options import parse_as_of
     from graphflow.packs.loader import load_pack
     from graphflow.store.connection import session_driver
     from graphflow.store.load import load_graph
     from graphflow.store.model import NODE_BY_LABEL
-    from graphflow.store.rows import build_graph
 
     if as_of and not with_statuses:
         raise GraphflowError("--as-of needs --with-statuses")
@@ -153,7 +153,7 @@ def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops
         raise GraphflowError(f"--max-hops must be at least 1, not {max_hops}")
     dates = [parse_as_of(d) for d in as_of] or ([parse_as_of(None)] if with_statuses else [])
     pack = load_pack(data)
-    graph = build_graph(pack, status_dates=dates, max_hops=max_hops)
+    graph = graph_with_statuses(pack, dates, max_hops)
     with session_driver() as (driver, settings):
         bar, update = _progress()
         if bar.disable:

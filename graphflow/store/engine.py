@@ -15,17 +15,19 @@ in proportion to the routes found.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from graphflow.core.model import Pack
-from graphflow.engines.base import HopFilter
 from graphflow.errors import GraphflowError
 from graphflow.store.connection import Settings, connect, translate
 from graphflow.store.rows import topology_hash
 
 if TYPE_CHECKING:  # pragma: no cover
     import neo4j
+
+HopFilter = Callable[[str], bool]
+"""As graphflow.engines.base.HopFilter (the store does not import the engines)."""
 
 MAX_HOPS_LIMIT = 32
 """Longest route the store enumerates."""

@@ -26,6 +26,7 @@ from graphflow.store.model import (
     RelSpec,
     rel_spec,
 )
+from graphflow.store.statuses import StatusSet, add_statuses
 
 Row = dict[str, Any]
 
@@ -264,29 +265,29 @@ def _digest(nodes: Iterable[NodeBatch], rels: Iterable[RelBatch]) -> str:
     return h.hexdigest()
 
 
-def build_graph(pack: Pack, *, status_dates: Sequence[dt.date] = (), max_hops: int = 8,
+def build_graph(pack: Pack, *, statuses: Sequence[StatusSet] = (), max_hops: int = 8,
                 loaded_at: str | None = None) -> GraphData:
-    """The rows graphflow writes for a pack (and its statuses on ``status_dates``)."""
+    """The rows graphflow writes for a pack, and the statuses the caller computed with the
+    domain core (``graphflow.analysis.statuses.compute``; ``max_hops``: their route bound).
+    The store computes no status itself."""
     enabled = gc.isenabled()
     gc.disable()  # millions of small acyclic dicts: the cyclic GC only slows this down
     try:
-        return _build(pack, status_dates, max_hops, loaded_at)
+        return _build(pack, statuses, max_hops, loaded_at)
     finally:
         if enabled:
             gc.enable()
 
 
-def _build(pack: Pack, status_dates: Sequence[dt.date], max_hops: int,
+def _build(pack: Pack, statuses: Sequence[StatusSet], max_hops: int,
            loaded_at: str | None) -> GraphData:
     b = _Builder(pack.id)
     _structure(b, pack)
     _flows(b, pack)
     _rules(b, pack)
     _people(b, pack)
-    if status_dates:
-        from graphflow.store.statuses import add_statuses
-
-        add_statuses(b, pack, status_dates, max_hops)
+    add_statuses(b, pack, statuses)
+    status_dates = {s.as_of for s in statuses}
     data = b.build()
     stamp = loaded_at or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     b2 = _Builder(pack.id)
