@@ -822,6 +822,9 @@ class Audit:
         out = EXPLAINERS[kind](self.pack, real) if kind in EXPLAINERS else explain_simple(
             self.pack, kind, real)
         out["conflicts"] = conflicts_about(self.pack, real)
+        from graphflow.packs.layers import layer_notes
+
+        out.update(layer_notes(self.pack, kind, real))
         return Explanation(self.pack, kind, real, out)
 
     def _explain_route(self, ident: str, source: str | None, target: str | None,

@@ -62,7 +62,10 @@ def _rows(pack, kind):
 @pack_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 def list_cmd(kind, data, fmt):
-    """List the actors, flows, rules, profiles, sources, facts, ... of a pack."""
+    """List the actors, flows, rules, profiles, sources, facts, ... of a pack.
+
+    Example: graphflow list flows --format csv
+    """
     from graphflow.report.tables import render_rows
 
     if kind == "packs":
@@ -87,55 +90,23 @@ def explain(ident, data, source, target, profile, sets, as_of, max_hops, fmt):
 
     Route ids (r-...) come from `graphflow routes`; give the same --profile/--as-of to see
     the same statuses.
+
+    Example: graphflow explain fbi-prints-to-dhs
     """
-    from graphflow.packs.loader import load_pack
-    from graphflow.report.explain import (
-        EXPLAINERS,
-        conflicts_about,
-        explain_simple,
-        render_explain,
-    )
+    from graphflow.api import open_pack
 
-    pack = load_pack(data)
-    if ident.startswith("r-"):
-        out = _explain_route(pack, ident, source, target, profile, sets, as_of, max_hops)
-    else:
-        from graphflow.core.names import resolve_any
-
-        kind, real = resolve_any(pack, ident)
-        out = EXPLAINERS[kind](pack, real) if kind in EXPLAINERS else explain_simple(
-            pack, kind, real)
-        out["conflicts"] = conflicts_about(pack, real)
-        from graphflow.packs.layers import layer_notes
-
-        out.update(layer_notes(pack, kind, real))
+    audit = open_pack(data)
+    result = audit.explain(ident, source, target, profile=profile, sets=sets,
+                           as_of=parse_as_of(as_of), max_hops=max_hops,
+                           evidence_horizon=evidence_horizon())
+    out = result.to_dict()
     if fmt == "json":
         emit(dump_json(out))
-    elif out.get("type") == "route":
+    elif result.route is not None:
         from graphflow.report.routes import render_table
 
-        emit(render_table(pack, out["report"]))
+        emit(render_table(audit.pack, out["report"]))
     else:
+        from graphflow.report.explain import render_explain
+
         emit(render_explain(out))
-
-
-def _explain_route(pack, ident, source, target, profile, sets, as_of, max_hops):
-    from graphflow.audit import make_query, run_query
-    from graphflow.engines.embedded import EmbeddedEngine
-    from graphflow.errors import GraphflowError, did_you_mean
-    from graphflow.report.routes import report_dict
-
-    query = make_query(pack, source=source, target=target, profile=profile, sets=sets,
-                       as_of=parse_as_of(as_of), max_hops=max_hops,
-                       evidence_horizon=evidence_horizon())
-    report = run_query(pack, EmbeddedEngine(pack), query)
-    data = report_dict(pack, report)
-    match = [r for r in data["routes"] if r["id"] == ident]
-    if not match:
-        raise GraphflowError(
-            f"no route {ident!r} from {query.source} to {query.target} within {max_hops} hops",
-            hint=did_you_mean(ident, [r["id"] for r in data["routes"]])
-            or "route ids come from `graphflow routes` with the same --from/--to",
-        )
-    data["routes"] = match
-    return {"type": "route", "id": ident, "report": data, **match[0]}

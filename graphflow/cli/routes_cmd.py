@@ -198,7 +198,10 @@ def routes(**options: Any) -> None:
               help="Also list practice leaks: routes closed by rules that sources say are not "
                    "followed.")
 def leaks(**options: Any) -> None:
-    """Only the open routes: information that reaches the target for this case on this date."""
+    """Only the open routes: information that reaches the target for this case on this date.
+
+    Example: graphflow leaks --profile fare-evasion --as-of 2017-03-01 --with-practice
+    """
     if options["practice"] and options["count"]:
         from graphflow.errors import GraphflowError
 

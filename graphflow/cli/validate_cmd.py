@@ -22,6 +22,8 @@ def validate(pack, sources_dirs, fmt, strict):
 
     Reports schema errors with file:line, dangling references, duplicate ids, impossible
     dates and conditions naming unknown facts. With --sources-dir, quotes are checked too.
+
+    Example: graphflow validate data/nyc --sources-dir ../shared/seeds --strict
     """
     from graphflow.errors import GraphflowError
     from graphflow.packs.layers import layering_summary
