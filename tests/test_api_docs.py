@@ -47,3 +47,12 @@ def test_api_guide_runs_and_prints_what_it_says():
             assert got == want, f"docs/api.md block {n} printed:\n{got}\nnot:\n{want}"
     if UPDATE:
         DOC.write_text("".join(pieces) + text[last:])
+
+
+def test_readme_python_examples_run():
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert blocks
+    for n, code in enumerate(blocks, 1):
+        namespace: dict[str, object] = {}
+        exec(compile(code, f"README.md:python block {n}", "exec"), namespace)  # noqa: S102
+        assert "audit" in namespace
