@@ -206,3 +206,28 @@ def test_bad_input_is_a_graphflow_error(audit):
         graphflow.open_pack("nyc", backend="neo5j")
     with pytest.raises(GraphflowError, match="is not a date"):
         audit.routes(as_of="last tuesday")
+
+
+def test_cli_and_html_tell_one_timeline(audit):
+    """The HTML export's timeline grid (export.view.timeline_data) and `graphflow timeline`
+    come from the same function, with the same dates and statuses."""
+    from graphflow.analysis.timeline import status_on
+    from graphflow.engines.embedded import EmbeddedEngine
+    from graphflow.export.view import timeline_data
+
+    case = {"profile": "fare-evasion", "as_of": AS_OF, "since": "2014-01-01"}
+    cli = audit.timeline(**case).to_dict()
+    query = audit.query(profile="fare-evasion", as_of=AS_OF)
+    grid = timeline_data(audit.pack, EmbeddedEngine(audit.pack), query,
+                         since=graphflow.api._date("2014-01-01"))
+    rows = {r["route"]: r for r in cli["routes"]}
+    assert grid["rows"] and {r["route"] for r in grid["rows"]} == set(rows)
+    changes = {c["date"] for r in cli["routes"] for c in r["changes"]}
+    assert changes and changes <= set(grid["dates"])
+    compared = 0
+    for row in grid["rows"]:
+        probed = rows[row["route"]]["statuses"]  # the status a query found on each probe day
+        for day in changes & set(probed):
+            assert row["statuses"][day] == probed[day] == status_on(rows[row["route"]], day)
+            compared += 1
+    assert compared
