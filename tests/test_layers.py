@@ -211,3 +211,47 @@ def test_two_layers_same_id_without_override(layers, run_cli):
         "id": "c1-jail", "override": True, "name": "County 1 jail", "kind": "facility",
         "level": "county", "jurisdiction": "c1"}]))
     assert not check_pack(layers / "both").errors
+
+
+# -- the bundled layers ------------------------------------------------------------------------
+
+def test_county_on_the_bundled_federal_layer_finds_the_fingerprint_route():
+    own = yaml.safe_load((LAYERS / "us-county" / "actors.yaml").read_text())["actors"]
+    assert {a["level"] for a in own} == {"county"}
+    federal = load_pack("us-federal")
+    pack = load_pack(LAYERS / "us-county")
+    query = make_query(pack, source=None, target="ice", as_of=DAY)
+    report = run_query(pack, EmbeddedEngine(pack), query)
+    (route,) = [r for r in report.routes if r.status.value == "open"]
+    assert route.flows[:3] == ("cty-booking", "cty-prints-to-repo", "st-repo-to-ngi")
+    rest = route.flows[3:]
+    assert rest and all(f in federal.flows for f in rest)
+    assert pack.actors[route.nodes[-1]].jurisdiction == "us"
+
+
+def test_bundled_packs_are_layered():
+    nyc = load_pack("nyc")
+    assert [x["id"] for x in nyc.layering.layers] == ["us-federal", "new-york-state", "nyc"]
+    assert nyc.layering.layer_of("rules", "nys-green-light-law-2019") == "new-york-state"
+    assert nyc.layering.layer_of("rules", "us-8-usc-1373") == "us-federal"
+    assert nyc.layering.layer_of("flows", "fbi-prints-to-dhs") == "us-federal"
+    # a federal law's effect on a city flow is written in the city layer
+    eff = [e for e in nyc.effects_on("officer-voluntary-tip") if e.rule == "us-8-usc-1373"]
+    assert eff and "data/nyc/rules.yaml" in eff[0].where
+    assert nyc.layering.overrides == []
+    ct = load_pack("connecticut")
+    assert [x["id"] for x in ct.layering.layers] == ["us-federal", "connecticut"]
+    assert [(o["kind"], o["id"], o["replaces"]) for o in ct.layering.overrides] == [
+        ("rules", "us-dhs-kelly-memo-2017", "us-federal")]
+    for name in ("us-federal", "new-york-state"):
+        assert not check_pack(name).problems, name
+
+
+def test_added_effect_on_an_unknown_rule(layers, run_cli):
+    path = layers / "county" / "rules.yaml"
+    path.write_text("rules: []\neffects:\n  - rule: state-release-lw\n    flow: c1-custody\n"
+                    "    effect: does-not-touch\n")
+    (e,) = _errors(run_cli, layers / "county")
+    assert e["file"].endswith("county/rules.yaml") and e["line"] == "3"
+    assert "rule 'state-release-lw' is not defined" in e["what"]
+    assert "did you mean 'state-release-law'" in e["what"]

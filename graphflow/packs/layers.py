@@ -100,6 +100,7 @@ class _Composite:
     manifest: dict[str, Any]
     items: dict[str, dict[str, _Entry]]
     slots: dict[str, list[Any]]  # rule id -> effects with selectors, for rules that have any
+    added: list[tuple[str, Any]]  # (rule id, effect) from rules.yaml's top-level effects:
     layers: list[dict[str, str]]
     overrides: list[dict[str, Any]]
     trigger: str
@@ -177,12 +178,13 @@ class _Composer:
                 continue
             bases.append(sub)
         selectors: dict[str, list[Any]] = {}
-        pack, more = build_pack(folder, docs, selectors)
+        added: list[tuple[str, Any]] = []
+        pack, more = build_pack(folder, docs, selectors, added)
         self.problems.extend(more)
         if not ok:
             self.memo[key] = None
             return None
-        comp = self._merge(folder, m, docs, pack, selectors, bases)
+        comp = self._merge(folder, m, docs, pack, selectors, added, bases)
         self.memo[key] = comp
         return comp
 
@@ -203,12 +205,16 @@ class _Composer:
         return out
 
     def _merge(self, folder: Path, m: dict[str, Any], docs: dict[str, YamlDoc], pack: Pack,
-               selectors: dict[str, list[Any]], bases: list[_Composite]) -> _Composite:
+               selectors: dict[str, list[Any]], added: list[tuple[str, Any]],
+               bases: list[_Composite]) -> _Composite:
+        """The layer's own items first (most specific first), then what it inherits, in the
+        order of extends:; a base reached twice counts once."""
         ident = m["id"]
         own = self._own(docs, pack)
         overriding = {(kind, i) for kind, rows in own.items() for i, _, _, ov in rows if ov}
-        items: dict[str, dict[str, _Entry]] = {kind: {} for kind, _ in KINDS}
+        inherited: dict[str, dict[str, _Entry]] = {kind: {} for kind, _ in KINDS}
         slots: dict[str, list[Any]] = {}
+        extra: list[tuple[str, Any]] = []
         layers: list[dict[str, str]] = []
         overrides: list[dict[str, Any]] = []
         for b in bases:
@@ -218,8 +224,11 @@ class _Composer:
             for o in b.overrides:
                 if o not in overrides:
                     overrides.append(o)
+            for pair in b.added:
+                if not any(pair[1] is x[1] for x in extra):
+                    extra.append(pair)
             for kind, entries in b.items.items():
-                mine = items[kind]
+                mine = inherited[kind]
                 for i, e in entries.items():
                     have = mine.get(i)
                     if have is None:
@@ -232,10 +241,11 @@ class _Composer:
                             f"{have.layer!r} ({have.where}) and {e.layer!r}",
                             f"pack {ident!r} extends both: give one another id, or override "
                             f"it in {ident!r} with override: true"))
+        items: dict[str, dict[str, _Entry]] = {kind: {} for kind, _ in KINDS}
         for kind, rows in own.items():
-            mine = items[kind]
+            mine, base = items[kind], inherited[kind]
             for i, obj, where, ov in rows:
-                have = mine.get(i)
+                have = base.get(i)
                 if have is not None and not ov:
                     self.problems.append(Problem(
                         where, f"{SINGULAR[kind]} {i!r} is already defined by layer "
@@ -256,9 +266,12 @@ class _Composer:
                     slots.pop(i, None)
                     if i in selectors:
                         slots[i] = selectors[i]
+            for i, e in base.items():
+                if i not in mine:
+                    mine[i] = e
         layers.append({"id": ident, "path": str(folder)})
 
-        def inherited(name: str, default: Any) -> Any:
+        def inherited_value(name: str, default: Any) -> Any:
             if m.get(name):
                 return m[name]
             for b in reversed(bases):
@@ -269,10 +282,11 @@ class _Composer:
             return default
 
         sanctuary = list(dict.fromkeys(
-            [j for b in bases for j in b.sanctuary] + list(m.get("sanctuary_jurisdictions", ()))))
-        return _Composite(ident, folder, m, items, slots, layers, overrides,
-                          inherited("default_trigger", ""), inherited("default_target", ""),
-                          inherited("evidence_horizon_months", None), sanctuary)
+            list(m.get("sanctuary_jurisdictions", ())) + [j for b in bases for j in b.sanctuary]))
+        return _Composite(ident, folder, m, items, slots, [*added, *extra], layers, overrides,
+                          inherited_value("default_trigger", ""),
+                          inherited_value("default_target", ""),
+                          inherited_value("evidence_horizon_months", None), sanctuary)
 
 
 def compose(folder: Path) -> tuple[Pack | None, list[Problem], dict[str, YamlDoc]]:
@@ -306,8 +320,17 @@ def compose(folder: Path) -> tuple[Pack | None, list[Problem], dict[str, YamlDoc
         evidence_horizon_months=comp.horizon or DEFAULT_HORIZON_MONTHS,
         conditions=objs["conditions"], layering=layering,
     )
-    if comp.slots:
-        c.problems.extend(resolve_selectors(pack, comp.slots, bool(m.get("abstract"))))
+    slots = dict(comp.slots)
+    for rid, eff in comp.added:
+        if rid not in pack.rules:
+            c.problems.append(Problem(eff.where, f"effects: rule {rid!r} is not defined by "
+                                      "this pack or its bases",
+                                      did_you_mean(rid, pack.rules) or "see `graphflow list "
+                                      "rules`"))
+            continue
+        slots.setdefault(rid, list(pack.rules[rid].effects)).append(eff)
+    if slots:
+        c.problems.extend(resolve_selectors(pack, slots, bool(m.get("abstract"))))
     return pack, c.problems, c.leaf_docs
 
 

@@ -130,7 +130,8 @@ def _items(docs: dict[str, YamlDoc], kind: str) -> list[tuple[int, Any]]:
 
 
 def build_pack(folder: Path, docs: dict[str, YamlDoc],
-               selectors: dict[str, list[Any]] | None = None) -> tuple[Pack, list[Problem]]:
+               selectors: dict[str, list[Any]] | None = None,
+               added: list[tuple[str, Any]] | None = None) -> tuple[Pack, list[Problem]]:
     """Turn schema-valid documents into a Pack; date errors become problems. Effects by
     selector are collected in ``selectors`` (rule id -> its effects in order, selectors as
     ``Selector`` items; see packs/layers.py), to be resolved once every layer is in."""
@@ -209,6 +210,8 @@ def build_pack(folder: Path, docs: dict[str, YamlDoc],
         )
         _check_claim(f.get("evidence"), fldoc, key, date)
     rules = build_rules(docs["rules"], date, selectors=selectors) if "rules" in docs else {}
+    if added is not None and "rules" in docs:
+        added.extend(added_effects(docs["rules"], date))
     pdoc = docs.get("profiles")
     profiles = {
         p["id"]: Profile(
@@ -255,39 +258,16 @@ def build_rules(rdoc: YamlDoc, date: Any, hypothetical: bool = False,
     """Rules (with their effects) from a schema-valid rules document. An effect by selector
     (``select:``) goes to ``selectors`` (rule id -> all its effects in order, the selector as
     a ``Selector``); the Rule keeps its effects by id until the selectors are resolved."""
-    from graphflow.packs.layers import Selector
-
     rules = {}
     for i, r in enumerate(rdoc.data["rules"]):
         key = ("rules", i)
         effects: list[Effect] = []
         slots: list[Any] = []
         for j, e in enumerate(r.get("effects", [])):
-            ekey = (*key, "effects", j)
-            if "select" in e:
-                if selectors is None:
-                    raise GraphflowError("an effect by selector (select:) is not supported "
-                                         "here", where=rdoc.where(ekey),
-                                         hint="name the flow with flow:")
-                slots.append(Selector(
-                    e["select"], e["effect"], e.get("when"), e.get("note", ""),
-                    _citations(e.get("citations"), rdoc, (*ekey, "citations")),
-                    _claim(e.get("evidence")),
-                    date(e.get("from"), rdoc, (*ekey, "from")),
-                    date(e.get("to"), rdoc, (*ekey, "to"), end=True), rdoc.where(ekey)))
-                _check_claim(e.get("evidence"), rdoc, ekey, date)
-                continue
-            effects.append(Effect(
-                rule=r["id"], flow=e["flow"], effect=e["effect"], when=e.get("when"),
-                note=e.get("note", ""),
-                citations=_citations(e.get("citations"), rdoc, (*ekey, "citations")),
-                evidence=_claim(e.get("evidence")),
-                valid_from=date(e.get("from"), rdoc, (*ekey, "from")),
-                valid_to=date(e.get("to"), rdoc, (*ekey, "to"), end=True),
-                where=rdoc.where(ekey),
-            ))
-            slots.append(effects[-1])
-            _check_claim(e.get("evidence"), rdoc, ekey, date)
+            slot = _effect(r["id"], e, rdoc, (*key, "effects", j), date, selectors is not None)
+            slots.append(slot)
+            if isinstance(slot, Effect):
+                effects.append(slot)
         if selectors is not None and len(slots) > len(effects):
             selectors[r["id"]] = slots
         rules[r["id"]] = Rule(
@@ -302,6 +282,35 @@ def build_rules(rdoc: YamlDoc, date: Any, hypothetical: bool = False,
             starts_text=str(r.get("effective") or r.get("enacted") or ""),
         )
     return rules
+
+
+def _effect(rule: str, e: dict[str, Any], rdoc: YamlDoc, ekey: tuple, date: Any,
+            selectors_ok: bool) -> Any:
+    """One effect: an Effect on the flow it names, or a Selector (see packs/layers.py)."""
+    from graphflow.packs.layers import Selector
+
+    if "select" in e and not selectors_ok:
+        raise GraphflowError("an effect by selector (select:) is not supported here",
+                             where=rdoc.where(ekey), hint="name the flow with flow:")
+    cites = _citations(e.get("citations"), rdoc, (*ekey, "citations"))
+    start = date(e.get("from"), rdoc, (*ekey, "from"))
+    end = date(e.get("to"), rdoc, (*ekey, "to"), end=True)
+    if "select" in e:
+        out: Any = Selector(e["select"], e["effect"], e.get("when"), e.get("note", ""), cites,
+                            _claim(e.get("evidence")), start, end, rdoc.where(ekey))
+    else:
+        out = Effect(rule=rule, flow=e["flow"], effect=e["effect"], when=e.get("when"),
+                     note=e.get("note", ""), citations=cites, evidence=_claim(e.get("evidence")),
+                     valid_from=start, valid_to=end, where=rdoc.where(ekey))
+    _check_claim(e.get("evidence"), rdoc, ekey, date)
+    return out
+
+
+def added_effects(rdoc: YamlDoc, date: Any) -> list[tuple[str, Any]]:
+    """(rule id, Effect or Selector) for each item of rules.yaml's top-level ``effects:``:
+    effects of rules from a base pack (or this one) on this pack's flows."""
+    return [(e["rule"], _effect(e["rule"], e, rdoc, ("effects", j), date, True))
+            for j, e in enumerate(rdoc.data.get("effects", ()))]
 
 
 def check_pack(name_or_path: str | Path | None = None) -> CheckResult:

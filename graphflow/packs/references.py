@@ -199,9 +199,12 @@ def unused_sources(pack: Pack) -> list[Problem]:
         used.add(c.source)
         if c.original:
             used.add(c.original)
+    lay = pack.layering
+    own = (lambda s: lay.layer_of("sources", s) in (None, pack.id)) if lay is not None else (
+        lambda s: True)  # a base's sources are checked when the base is validated
     return [Problem(s.where, f"source {s.id!r} is not cited anywhere",
                     "cite it (source: or original:) or remove it", severity="warning")
-            for s in pack.sources.values() if s.id not in used]
+            for s in pack.sources.values() if s.id not in used and own(s.id)]
 
 
 def _order(where: str, a: Any, b: Any, what: str) -> list[Problem]:
