@@ -26,6 +26,7 @@ COMMANDS = {
     "exposure": "graphflow.cli.analysis_cmd:exposure",
     "diff": "graphflow.cli.analysis_cmd:diff",
     "timeline": "graphflow.cli.analysis_cmd:timeline",
+    "compare": "graphflow.cli.compare_cmd:compare",
 }
 
 
