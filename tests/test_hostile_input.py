@@ -227,7 +227,7 @@ def test_latency_hours_is_bounded_by_the_schema(nyc_copy: Path, run_cli):
 # --- dates, urls, files that are folders ------------------------------------------------------
 
 DATE_FIELDS = [
-    ("sources.yaml", '    date: "2017-02-27"', '    date: "2017-02-31"'),
+    ("sources.yaml", '    date: "2017-04-03"', '    date: "2017-02-31"'),
     ("rules.yaml", '    enacted: "2003-09-17"', '    enacted: "2017-02-30"'),
     ("actors.yaml", None, "    valid_from: \"2017-02-29\"\n"),
     ("flows.yaml", None, "    valid_to: \"2017-04-31\"\n"),

@@ -97,7 +97,7 @@ def test_validate_and_explain_report_selectors(run_cli):
                                                          "c2-release-notice"]
     code, out, err = run_cli("validate", str(LAYERS / "both"))
     assert code == 0
-    assert "blocks 2 flow(s): c1-release-notice, c2-release-notice" in err
+    assert "blocks 2 flow(s): c1-release-notice, c2-release-notice" in out
     code, out, err = run_cli("explain", "state-release-law", "--data", str(LAYERS / "both"),
                              "--format", "json")
     assert code == 0, err
@@ -130,7 +130,7 @@ def test_override_is_explicit_and_reported(layers, run_cli):
     code, out, err = run_cli("validate", str(layers / "county"))
     assert code == 0, err
     assert re.search(r"county/flows\.yaml:\d+: override: flow 'idb-to-agency' of layer 'fed' "
-                     r"replaced by 'county'", err)
+                     r"replaced by 'county'", out)
     code, out, err = run_cli("explain", "idb-to-agency", "--data", str(layers / "county"),
                              "--format", "json")
     data = json.loads(out)

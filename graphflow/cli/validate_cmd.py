@@ -57,14 +57,13 @@ def validate(pack, sources_dirs, fmt, strict):
 
         for x in result.problems:
             click.echo(terminal_safe(x.one_line()), err=True)
-        for line in _layer_lines(layers):
-            click.echo(terminal_safe(line), err=True)
+        layer_text = "".join(line + "\n" for line in _layer_lines(layers))
         if p:
             summary = ", ".join(f"{n} {k}" for k, n in stats.items())
             quotes = (f"; {counts['checked']} quotes verified verbatim, "
                       f"{counts['unchecked']} not checked") if sources_dirs else ""
             state = "OK" if not errors else f"{len(errors)} error(s)"
-            emit(f"{result.path}: {state}: {summary}{quotes}\n")
+            emit(f"{layer_text}{result.path}: {state}: {summary}{quotes}\n")
         else:
             emit(f"{result.path}: {len(errors)} error(s)\n")
     if errors:
