@@ -136,3 +136,21 @@ def test_bad_input(run_cli, args, what):
                              "2017-03-01", *args)
     assert code != 0 and out == ""
     assert what in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.browser
+def test_html_page_in_chromium(run_cli, recorded_page, tmp_path, result):
+    page_file = tmp_path / "compare.html"
+    code, _, err = run_cli(*ARGS, "--format", "html", "-o", str(page_file))
+    assert code == 0, err
+    rec = recorded_page
+    rec.page.goto(page_file.resolve().as_uri(), wait_until="load")
+    assert rec.remote_requests() == [] and rec.console_errors == [] and rec.page_errors == []
+    rows = rec.page.eval_on_selector_all(
+        "tbody tr", "rs => rs.map(r => r.querySelector('th').textContent)")
+    assert rows == [r["kind"] for r in result["kinds"]]
+    cell = rec.page.inner_text("tbody tr:has(th:text-is('detainer-hold')) td:nth-child(3)")
+    assert _kind(result, "detainer-hold")["connecticut"]["deciding"]["rule"] in cell
+    # the page's own style applies (the CSP allows it by hash)
+    bg = rec.page.eval_on_selector("td.blocked", "e => getComputedStyle(e).backgroundColor")
+    assert bg == "rgb(220, 252, 231)"

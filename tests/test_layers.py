@@ -255,3 +255,16 @@ def test_added_effect_on_an_unknown_rule(layers, run_cli):
     assert e["file"].endswith("county/rules.yaml") and e["line"] == "3"
     assert "rule 'state-release-lw' is not defined" in e["what"]
     assert "did you mean 'state-release-law'" in e["what"]
+
+
+def test_jurisdiction_parts_follow_parent():
+    from graphflow.packs.layers import jurisdiction_and_parents, jurisdiction_parts
+
+    nyc = load_pack("nyc")
+    assert jurisdiction_parts(nyc, "nys") == {"nys", "nyc"}
+    assert jurisdiction_parts(nyc, "us") == set(nyc.jurisdictions)
+    assert jurisdiction_and_parents(nyc, "nyc") == ["nyc", "nys", "us"]
+    county = load_pack(LAYERS / "us-county")
+    assert county.jurisdictions["cty"].level == "county"
+    assert jurisdiction_parts(county, "st") == {"st", "cty"}
+    assert sender_jurisdictions(county, "cty-police") == ["cty", "st", "us"]

@@ -343,13 +343,17 @@ class _Index:
         self.pack = pack
         self.order = {fid: n for n, fid in enumerate(pack.flows)}
         self.by: dict[str, dict[str, set[str]]] = {k: {} for k in SELECTOR_KEYS}
+        senders: dict[str, list[str]] = {}
         for f in pack.flows.values():
             src, dst = pack.actors.get(f.source), pack.actors.get(f.target)
             rows = [("mechanism", f.mechanism), ("kind", getattr(f, "kind", None) or "")]
             rows += [("data", d) for d in f.data]
             if src is not None:
                 rows += [("from_kind", src.kind), ("from_level", src.level)]
-                rows += [("jurisdiction", j) for j in sender_jurisdictions(pack, f.source)]
+                jurs = senders.get(f.source)
+                if jurs is None:
+                    jurs = senders[f.source] = sender_jurisdictions(pack, f.source)
+                rows += [("jurisdiction", j) for j in jurs]
             if dst is not None:
                 rows += [("to_kind", dst.kind), ("to_level", dst.level)]
             for key, value in rows:
