@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from graphflow.core.conditions import describe, evaluate
@@ -152,36 +152,32 @@ def _dates(start: dt.date | None, stop: dt.date | None) -> str:
     return f"{start or '…'} to {stop or 'now'}"
 
 
-class StatusEvaluator:
-    """Computes hop statuses for one case (facts) on one day, with a per-flow cache."""
+class _Dated:
+    """What depends on the query date alone: whether an effect applies, and the evidence
+    state of each flow (cached). Kept apart from the evaluator so that the hop statuses the
+    evaluator caches point back to no evaluator (no reference cycle: a finished query's
+    statuses are freed at once, not left to the cyclic GC)."""
 
-    def __init__(self, pack: Pack, facts: Mapping[str, Any], as_of: dt.date,
-                 horizon_months: int | None = None):
+    def __init__(self, pack: Pack, as_of: dt.date, horizon: int):
         self.pack = pack
-        self.facts = dict(facts)
         self.as_of = as_of
-        self.horizon = pack.evidence_horizon_months if horizon_months is None else horizon_months
-        self.named = {k: c.when for k, c in pack.conditions.items()}
-        self._cache: dict[str, HopStatus] = {}
+        self.horizon = horizon
         self._evidence: dict[str, Evidence] = {}
 
     def evidence(self, flow_id: str) -> Evidence:
-        """The weakest evidence of a flow and of the effects that restrict it on the query date
-        (a rule's "does not touch" is a reading of the rule, not evidence that ages)."""
         cached = self._evidence.get(flow_id)
         if cached is None:
             day, months = self.as_of, self.horizon
             items = [assess(flow_span(self.pack, flow_id), day, months, f"flow {flow_id}")]
-            for rule_id in dict.fromkeys(
-                    e.rule for e in self.pack.effects_on(flow_id)
-                    if e.effect != "does-not-touch" and self._applies(e)[0]):
-                items.append(assess(effect_span(self.pack, rule_id, flow_id), day, months,
-                                    f"rule {rule_id}"))
-            cached = self._evidence[flow_id] = weakest_evidence(items)
+            for eff in self.pack.effects_on(flow_id):
+                if eff.effect == "does-not-touch" or not self.applies(eff)[0]:
+                    continue
+                items.append(assess(effect_span(self.pack, eff.rule, flow_id), day, months,
+                                    f"rule {eff.rule}"))
+            cached = self._evidence[flow_id] = weakest_evidence(_unique(items))
         return cached
 
-    def _applies(self, eff: Effect) -> tuple[bool, str]:
-        """Whether an effect applies on the query date, and why not if not."""
+    def applies(self, eff: Effect) -> tuple[bool, str]:
         rule = self.pack.rules[eff.rule]
         day = self.as_of
         if not rule.in_force_on(day):
@@ -200,6 +196,40 @@ class StatusEvaluator:
                 return False, (f"{rule.name} ({eff.effect}) was {verb} by {other.name} "
                                f"from {other.starts or '…'}")
         return True, ""
+
+
+def _unique(items: list[Evidence]) -> list[Evidence]:
+    """One item per rule (a rule with several effects on a flow is assessed once)."""
+    seen: set[str] = set()
+    out = []
+    for e in items:
+        if e.about not in seen:
+            seen.add(e.about)
+            out.append(e)
+    return out
+
+
+class StatusEvaluator:
+    """Computes hop statuses for one case (facts) on one day, with a per-flow cache."""
+
+    def __init__(self, pack: Pack, facts: Mapping[str, Any], as_of: dt.date,
+                 horizon_months: int | None = None):
+        self.pack = pack
+        self.facts = dict(facts)
+        self.as_of = as_of
+        self.horizon = pack.evidence_horizon_months if horizon_months is None else horizon_months
+        self.named = {k: c.when for k, c in pack.conditions.items()}
+        self._cache: dict[str, HopStatus] = {}
+        self._dated = _Dated(pack, as_of, self.horizon)
+
+    def evidence(self, flow_id: str) -> Evidence:
+        """The weakest evidence of a flow and of the effects that restrict it on the query date
+        (a rule's "does not touch" is a reading of the rule, not evidence that ages)."""
+        return self._dated.evidence(flow_id)
+
+    def _applies(self, eff: Effect) -> tuple[bool, str]:
+        """Whether an effect applies on the query date, and why not if not."""
+        return self._dated.applies(eff)
 
     def hop(self, flow_id: str) -> HopStatus:
         cached = self._cache.get(flow_id)
@@ -276,5 +306,4 @@ class StatusEvaluator:
             reasons.append(Reason(
                 "practice", None, f"but sources report it happening anyway: {flow.practice}",
             ))
-        fid = flow.id
-        return HopStatus(fid, status, tuple(reasons), lambda: self.evidence(fid))
+        return HopStatus(flow.id, status, tuple(reasons), partial(self._dated.evidence, flow.id))

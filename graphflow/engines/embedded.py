@@ -9,10 +9,14 @@ stops as soon as it goes over a cap, and routes stream out as a generator.
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 import networkx as nx
@@ -67,46 +71,49 @@ class EmbeddedEngine:
 
     def __init__(self, pack: Pack):
         self.pack = pack
+        # The graph as flat lists built by C-level map/sort calls (a handful of objects for
+        # the garbage collector, not one list per actor and one tuple per flow): flow k goes
+        # from actor index _src[k] to _dst[k]; _out_order lists the flows by source (pack
+        # order within one source) and _out_at where each source's run begins; _in_order and
+        # _in_at the same by target.
         names = list(pack.actors)
         index = {a: i for i, a in enumerate(names)}
-        for f in pack.flows.values():
-            for end in (f.source, f.target):
-                if end not in index:
-                    index[end] = len(names)
-                    names.append(end)
-        self._names = names
+        flows = pack.flows.values()
+        srcs = list(map(attrgetter("source"), flows))
+        dsts = list(map(attrgetter("target"), flows))
+        try:
+            src = list(map(index.__getitem__, srcs))
+            dst = list(map(index.__getitem__, dsts))
+        except KeyError:  # a flow whose end is no actor (a hand-made pack): index it too
+            for end in sorted(set(srcs).union(dsts).difference(index)):
+                index[end] = len(names)
+                names.append(end)
+            src = list(map(index.__getitem__, srcs))
+            dst = list(map(index.__getitem__, dsts))
+        self._nodes = len(names)
         self._index = index
-        # adjacency as plain lists of (flow id, actor index), in pack order for stable output
-        out: list[list[tuple[str, int]]] = [[] for _ in names]
-        into: list[list[int]] = [[] for _ in names]
-        for f in pack.flows.values():
-            s, t = index[f.source], index[f.target]
-            out[s].append((f.id, t))
-            into[t].append(s)
-        self._out = out
-        self._in = into
+        # Integer arrays are no objects to the cyclic GC, and a tuple of strings is untracked
+        # by its first pass: no later collection rescans the graph (lists would be).
+        self._fids = tuple(pack.flows)  # the keys callers look flows up by
+        self._src = array("l", src)
+        self._dst = array("l", dst)
+        ks = range(len(src))
+        nodes = range(len(names) + 1)
+        # flows out of actor u: _out_order[_out_at[u]:_out_at[u + 1]] (into: the same)
+        out_order = sorted(ks, key=src.__getitem__)
+        self._out_at = array("l", map(bisect_left, repeat(array("l", map(src.__getitem__,
+                                                                        out_order))), nodes))
+        self._out_order = array("l", out_order)
+        in_order = sorted(ks, key=dst.__getitem__)
+        self._in_at = array("l", map(bisect_left, repeat(array("l", map(dst.__getitem__,
+                                                                       in_order))), nodes))
+        self._in_order = array("l", in_order)
         self._cache: dict[tuple, Search | None] = {}
 
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
         """The pack as a networkx multigraph (built on first use)."""
         return pack_graph(self.pack)
-
-    def distance_to(self, targets: frozenset[str], limit: int) -> dict[str, int]:
-        """Hops from each actor to the nearest target, up to ``limit`` (reverse BFS)."""
-        dist = {self._index[t]: 0 for t in targets if t in self._index}
-        queue = deque(dist)
-        into = self._in
-        while queue:
-            node = queue.popleft()
-            d = dist[node] + 1
-            if d > limit:
-                continue
-            for prev in into[node]:
-                if prev not in dist:
-                    dist[prev] = d
-                    queue.append(prev)
-        return {self._names[i]: d for i, d in dist.items()}
 
     def prepare(self, source: str, targets: frozenset[str], max_hops: int,
                 level: HopLevel = _zero) -> Search | None:
@@ -128,7 +135,9 @@ class EmbeddedEngine:
         return search
 
     def _prepare(self, src: int, tset: set[int], max_hops: int, level: HopLevel) -> Search:
-        out, into = self._out, self._in
+        dst, source_of, fids = self._dst, self._src, self._fids
+        out_order, out_at, in_order, in_at = (self._out_order, self._out_at, self._in_order,
+                                              self._in_at)
         # 1. the ball: actors reachable from the source within max_hops (not through targets)
         fwd = {src: 0}
         frontier = [src]
@@ -137,7 +146,8 @@ class EmbeddedEngine:
                 break  # nothing left to reach: a huge max_hops costs nothing more
             nxt = []
             for u in frontier:
-                for _, v in out[u]:
+                for k in out_order[out_at[u]:out_at[u + 1]]:
+                    v = dst[k]
                     if v not in fwd:
                         fwd[v] = depth
                         if v not in tset:
@@ -149,7 +159,8 @@ class EmbeddedEngine:
         while queue:
             node = queue.popleft()
             d = dist[node] + 1
-            for p in into[node]:
+            for k in in_order[in_at[node]:in_at[node + 1]]:
+                p = source_of[k]
                 if p not in dist and p not in tset:
                     fp = fwd.get(p)
                     if fp is not None and fp + d <= max_hops:
@@ -163,7 +174,9 @@ class EmbeddedEngine:
             room = max_hops - fwd[u] - 1
             into_t: list[tuple[str, int]] = []
             inner: list[tuple[str, int, int, int]] = []
-            for fid, v in out[u]:
+            for k in out_order[out_at[u]:out_at[u + 1]]:
+                v = dst[k]
+                fid = fids[k]
                 if v in tset:
                     into_t.append((fid, level(fid)))
                 elif v != src:
@@ -172,7 +185,7 @@ class EmbeddedEngine:
                         inner.append((fid, v, level(fid), dv))
             inner.sort(key=lambda e: e[3])
             adjacency[u] = (into_t, inner)
-        return Search(src, max_hops, adjacency, len(self._names))
+        return Search(src, max_hops, adjacency, self._nodes)
 
     def walk(
         self, source: str, targets: frozenset[str], max_hops: int, level: HopLevel = _zero,
