@@ -563,7 +563,7 @@ class Audit:
                 self._embedded = EmbeddedEngine(self.pack)
             yield self._tracked(self._embedded)
             return
-        from graphflow.engines.select import open_engine
+        from graphflow.audit import open_engine
 
         with open_engine(self.backend, self.pack) as engine:
             yield self._tracked(engine)

@@ -5,19 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import heapq
-import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphflow.core.evidence import STATES as EVIDENCE_STATES
-from graphflow.core.model import Confidence, Pack
+from graphflow.core.model import Pack
 from graphflow.core.names import resolve_actor, resolve_profile
-from graphflow.core.routes import ORDERS, Route, route_id, sort_key
+from graphflow.core.routes import ORDERS, Route, RouteBuilder, sort_key
 from graphflow.core.status import (
+    BY_SEVERITY,
     STATUS_NAMES,
     STOP,
-    HopStatus,
     Status,
     StatusEvaluator,
     fold_level,
@@ -26,8 +26,7 @@ from graphflow.engines.base import HopLevel, RouteEngine, RouteWalker, Walked
 from graphflow.errors import GraphflowError, did_you_mean
 
 DEFAULT_MAX_HOPS = 8
-_BY_SEVERITY = {s.severity: s for s in Status}
-_BY_RANK = {c.rank: c for c in Confidence}
+_BY_SEVERITY = BY_SEVERITY
 
 
 @dataclass
@@ -178,72 +177,17 @@ def _levels(pack: Pack, query: RouteQuery) -> tuple[StatusEvaluator, HopLevel]:
     return evaluator, level
 
 
-Prefix = tuple[tuple[str, ...], tuple[HopStatus, ...], int]  # nodes, hops, weakest rank
-
-
-class RouteMaker:
-    """Builds Route objects like ``core.routes.build_route``, from a walked route and its
-    severity, with the per-flow parts (hop status, target, confidence, data) looked up once.
-    With an engine that folds along its search stack, the nodes, hops and weakest confidence
-    of a prefix are computed once per prefix (``fold``) instead of once per route."""
-
-    def __init__(self, pack: Pack, evaluator: StatusEvaluator):
-        self.flows = pack.flows
-        self.evaluator = evaluator
-        self.parts: dict[str, tuple[HopStatus, str, int, tuple[str, ...]]] = {}
-
-    def _part(self, flow_id: str) -> tuple[HopStatus, str, int, tuple[str, ...]]:
-        part = self.parts.get(flow_id)
-        if part is None:
-            flow = self.flows[flow_id]
-            part = (self.evaluator.hop(flow_id), flow.target, flow.confidence.rank, flow.data)
-            self.parts[flow_id] = part
-        return part
-
-    @staticmethod
-    def seed(source: str) -> Prefix:
-        return (source,), (), Confidence.DOCUMENTED.rank
-
-    def fold(self, acc: Prefix, flow_id: str) -> Prefix:
-        hop, target, rank, _ = self._part(flow_id)
-        return (*acc[0], target), (*acc[1], hop), rank if rank < acc[2] else acc[2]
-
-    def __call__(self, flows: tuple[str, ...], severity: int, acc: Prefix | None = None
-                 ) -> Route:
-        if acc is None:
-            acc = self.seed(self.flows[flows[0]].source)
-            for f in flows[:-1]:
-                acc = self.fold(acc, f)
-        hop, target, rank, data = self._part(flows[-1])
-        return Route(
-            id=route_id(flows),
-            flows=flows,
-            nodes=(*acc[0], target),
-            hops=(*acc[1], hop),
-            status=_BY_SEVERITY[severity],
-            confidence=_BY_RANK[rank if rank < acc[2] else acc[2]],
-            data=data,
-        )
-
-
-def _walk_built(engine: RouteEngine, query: RouteQuery, targets: frozenset[str],
-                level: HopLevel, make: RouteMaker, cap: int | None = None,
-                length: int | None = None) -> Iterator[tuple[tuple[str, ...], int, Any]]:
-    """Like ``_walk``, with the folded prefix for ``make`` when the engine can fold."""
-    folded = getattr(engine, "walk_folded", None)
-    if folded is not None:
-        return folded(query.source, targets, query.max_hops, level, make.fold,
-                      make.seed(query.source), cap, length)
-    return ((flows, sev, None) for flows, sev in
-            _walk(engine, query, targets, level, cap, length))
-
-
 def _walk(engine: RouteEngine, query: RouteQuery, targets: frozenset[str], level: HopLevel,
-          cap: int | None = None, length: int | None = None) -> Iterator[Walked]:
-    """(flow ids, route severity) from an engine: its own ``walk`` when it has one, else its
-    ``routes`` with the cap as the ``allow`` hook."""
+          cap: int | None = None, length: int | None = None,
+          make: RouteBuilder | None = None) -> Iterator[Walked]:
+    """(flow ids, route severity, prefix fold) from an engine: its own walker when it has one
+    (folding ``make``'s prefix along its stack), else its ``routes`` with the cap as the
+    ``allow`` hook (and no prefix: ``make`` folds it per route)."""
     if isinstance(engine, RouteWalker):
-        return engine.walk(query.source, targets, query.max_hops, level, cap, length)
+        if make is None:
+            return engine.walk(query.source, targets, query.max_hops, level, cap, length)
+        return engine.walk(query.source, targets, query.max_hops, level, cap, length,
+                           make.fold, make.seed(query.source))
     return _walk_routes(engine, query, targets, level, cap, length)
 
 
@@ -258,7 +202,7 @@ def _walk_routes(engine: RouteEngine, query: RouteQuery, targets: frozenset[str]
             for f in flows:
                 lvl = fold_level(lvl, level(f))
             if cap is None or lvl <= cap:
-                yield tuple(flows), lvl
+                yield tuple(flows), lvl, None
 
 
 def _cap(query: RouteQuery) -> int | None:
@@ -278,7 +222,8 @@ def walk_statuses(pack: Pack, engine: RouteEngine, query: RouteQuery,
     along the search; no Route objects are built (bounded memory)."""
     keep = {s.severity for s in query.statuses} or set(_BY_SEVERITY)
     by = _BY_SEVERITY
-    return ((flows, by[sev]) for flows, sev in _walk_query(pack, engine, query) if sev in keep)
+    return ((flows, by[sev]) for flows, sev, _ in _walk_query(pack, engine, query)
+            if sev in keep)
 
 
 def iter_routes(pack: Pack, engine: RouteEngine, query: RouteQuery) -> Iterator[Route]:
@@ -286,18 +231,18 @@ def iter_routes(pack: Pack, engine: RouteEngine, query: RouteQuery) -> Iterator[
     Statuses are evaluated along the search, and when only some statuses are wanted, branches
     through a hop more restrictive than all of them are cut early."""
     evaluator, level = _levels(pack, query)
-    make = RouteMaker(pack, evaluator)
+    make = RouteBuilder(pack, evaluator)
     targets = frozenset(pack.descendants(query.target))
     keep = {s.severity for s in query.statuses} or set(_BY_SEVERITY)
-    walked = _walk_built(engine, query, targets, level, make, _cap(query))
-    return (make(flows, sev, acc) for flows, sev, acc in walked if sev in keep)
+    walked = _walk(engine, query, targets, level, _cap(query), make=make)
+    return (make(flows, acc) for flows, sev, acc in walked if sev in keep)
 
 
 def count_routes(pack: Pack, engine: RouteEngine, query: RouteQuery) -> dict[str, int]:
     """Routes per status (the query's status filter applies), counted while streaming."""
     keep = {s.severity for s in query.statuses} or set(_BY_SEVERITY)
     counts = [0] * len(STATUS_NAMES)
-    for _, sev in _walk_query(pack, engine, query):
+    for _, sev, _ in _walk_query(pack, engine, query):
         counts[sev] += 1
     return {s.value: (counts[s.severity] if s.severity in keep else 0) for s in Status}
 
@@ -309,7 +254,7 @@ def top_routes(pack: Pack, engine: RouteEngine, query: RouteQuery, k: int) -> li
     if k < 1:
         return []
     evaluator, level = _levels(pack, query)
-    make = RouteMaker(pack, evaluator)
+    make = RouteBuilder(pack, evaluator)
     targets = frozenset(pack.descendants(query.target))
     order = query.order
     keep = sorted({s.severity for s in query.statuses} or range(len(STATUS_NAMES)))
@@ -318,8 +263,8 @@ def top_routes(pack: Pack, engine: RouteEngine, query: RouteQuery, k: int) -> li
         return sort_key(route, order, pack)
 
     if order == "confidence" or not isinstance(engine, RouteWalker):
-        routes = (make(flows, sev, acc) for flows, sev, acc in
-                  _walk_built(engine, query, targets, level, make, _cap(query)) if sev in keep)
+        routes = (make(flows, acc) for flows, sev, acc in
+                  _walk(engine, query, targets, level, _cap(query), make=make) if sev in keep)
         return heapq.nsmallest(k, routes, key=key)
     if order == "hops":
         levels = [(length, keep[-1]) for length in range(1, query.max_hops + 1)]
@@ -327,9 +272,8 @@ def top_routes(pack: Pack, engine: RouteEngine, query: RouteQuery, k: int) -> li
         levels = [(length, s) for s in keep for length in range(1, query.max_hops + 1)]
     out: list[Route] = []
     for length, cap in levels:
-        bucket = [make(flows, sev, acc)
-                  for flows, sev, acc in _walk_built(engine, query, targets, level, make, cap,
-                                                     length)
+        bucket = [make(flows, acc)
+                  for flows, sev, acc in _walk(engine, query, targets, level, cap, length, make)
                   if sev in keep and (order == "hops" or sev == cap)]
         bucket.sort(key=key)
         out.extend(bucket[: k - len(out)])
@@ -348,7 +292,7 @@ def run_query(pack: Pack, engine: RouteEngine, query: RouteQuery) -> RouteReport
         return RouteReport(query, kept, summary, engine.name, targets,
                            open_evidence_counts(pack, engine, query))
     evaluator, level = _levels(pack, query)
-    make = RouteMaker(pack, evaluator)
+    make = RouteBuilder(pack, evaluator)
     summary = {s: 0 for s in STATUS_NAMES}
     keep = set(query.statuses)
     kept: list[Route] = []
@@ -357,13 +301,13 @@ def run_query(pack: Pack, engine: RouteEngine, query: RouteQuery) -> RouteReport
     enabled = gc.isenabled()
     gc.disable()  # many long-lived objects and no cycles: spare the collector's rescans
     try:
-        for flows, sev, acc in _walk_built(engine, query, targets, level, make):
+        for flows, sev, acc in _walk(engine, query, targets, level, make=make):
             status = _BY_SEVERITY[sev]
             summary[status.value] += 1
             if sev == 0:
                 ev_counts[ev_rank(flows)] += 1
             if not keep or status in keep:
-                kept.append(make(flows, sev, acc))
+                kept.append(make(flows, acc))
         kept.sort(key=lambda r: sort_key(r, query.order, pack))
     finally:
         if enabled:
@@ -397,14 +341,9 @@ def open_evidence_counts(pack: Pack, engine: RouteEngine, query: RouteQuery) -> 
     route_rank = _evidence_rank(evidence_rank_of(evaluator))
     targets = frozenset(pack.descendants(query.target))
     counts = [0] * len(EVIDENCE_STATES)
-    for flows, _ in _walk(engine, query, targets, level, 0):
+    for flows, _, _ in _walk(engine, query, targets, level, 0):
         counts[route_rank(flows)] += 1
     return dict(zip(EVIDENCE_STATES, counts, strict=True))
-
-
-def first_routes(pack: Pack, engine: RouteEngine, query: RouteQuery, n: int) -> list[Route]:
-    """The first n streamed routes (no global sort)."""
-    return list(itertools.islice(iter_routes(pack, engine, query), n))
 
 
 def summarise(routes: Sequence[Route]) -> Mapping[str, int]:
@@ -412,3 +351,26 @@ def summarise(routes: Sequence[Route]) -> Mapping[str, int]:
     for r in routes:
         counts[r.status.value] += 1
     return counts
+
+
+@contextmanager
+def open_engine(name: str, pack: Pack) -> Iterator[RouteEngine]:
+    """The route engine by name: the embedded one, or a Neo4j store opened from the
+    environment (closed after). Chosen here, above both, so that no engine imports a store."""
+    if name == "embedded":
+        from graphflow.engines.embedded import EmbeddedEngine
+
+        yield EmbeddedEngine(pack)
+        return
+    if name == "neo4j":
+        try:
+            from graphflow.store.engine import Neo4jEngine
+        except ModuleNotFoundError as exc:
+            raise GraphflowError("the neo4j backend is not available in this build") from exc
+        engine = Neo4jEngine.from_env(pack)
+        try:
+            yield engine
+        finally:
+            engine.close()
+        return
+    raise GraphflowError(f"unknown backend {name!r}", hint="embedded or neo4j")

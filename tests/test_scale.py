@@ -14,7 +14,6 @@ import pytest
 
 from benchmarks.generate import Shape, write_pack
 from graphflow.audit import (
-    RouteMaker,
     count_routes,
     iter_routes,
     make_query,
@@ -210,15 +209,24 @@ def test_streaming_and_count_agree_with_the_full_run(gen_pack, gen_engine):
     assert seen == set(Status), "the cases cover every status"
 
 
-def test_route_maker_builds_what_build_route_builds(gen_pack, gen_engine):
+def test_walked_routes_are_what_build_route_builds(gen_pack, gen_engine):
+    """The walker's folded status is the built route's, which is where the information stops
+    (the first hop, in path order, that stops it; else the worst hop), and routes built from
+    prefixes folded on the search stack equal routes built flow by flow."""
     for profile, as_of in CASES[:2]:
         query = _query(gen_pack, profile, as_of)
         evaluator = StatusEvaluator(gen_pack, query.facts, query.as_of)
-        make = RouteMaker(gen_pack, evaluator)
         for flows, status in walk_statuses(gen_pack, gen_engine, query):
-            assert make(flows, status.severity) == build_route(gen_pack, evaluator, flows)
+            route = build_route(gen_pack, evaluator, flows)
+            hops = [h.status for h in route.hops]
+            first_stop = next((h for h in hops if h in STOPPING), None)
+            assert status is route.status is (first_stop or max(
+                hops, key=[Status.OPEN, Status.CONDITIONAL].index))
         for route in iter_routes(gen_pack, gen_engine, query):  # prefixes folded on the stack
             assert route == build_route(gen_pack, evaluator, route.flows)
+
+
+STOPPING = (Status.NOT_TRIGGERED, Status.BLOCKED, Status.INACTIVE)
 
 
 @pytest.mark.parametrize("statuses", [(Status.OPEN,), (Status.OPEN, Status.CONDITIONAL),
@@ -275,7 +283,7 @@ def test_walk_bounds_match_the_plain_search(gen_pack, gen_engine):
     every = {tuple(r) for r in gen_engine.routes(src, targets, 8)}
     by_length = set()
     for n in range(1, 9):
-        part = {f for f, _ in gen_engine.walk(src, targets, 8, length=n)}
+        part = {f for f, _, _ in gen_engine.walk(src, targets, 8, length=n)}
         assert all(len(f) == n for f in part)
         by_length |= part
     assert by_length == every

@@ -50,8 +50,7 @@ def output_option(help_text: str):
 def resolve(data, source, target, profile, sets, as_of, max_hops, routes_mode, status,
             backend, *, force_routes: bool = False) -> Target:
     """Load the pack and run the query (route mode) or prepare the case (whole-pack mode)."""
-    from graphflow.audit import case_facts, make_query, parse_statuses, run_query
-    from graphflow.engines.select import open_engine
+    from graphflow.audit import case_facts, make_query, open_engine, parse_statuses, run_query
     from graphflow.packs.loader import load_pack
 
     pack = load_pack(data)
@@ -148,7 +147,7 @@ def html(data, source, target, profile, sets, as_of, max_hops, routes_mode, stat
     if t.report is not None:
         tl = None
         if timeline:
-            from graphflow.engines.select import open_engine
+            from graphflow.audit import open_engine
 
             start = parse_as_of(since, "--since") if since else None
             with open_engine(backend, t.pack) as engine:

@@ -9,8 +9,15 @@ from functools import cached_property
 from typing import Any
 
 from graphflow.core.evidence import Evidence, weakest_evidence
-from graphflow.core.model import Confidence, Pack, weakest
-from graphflow.core.status import HopStatus, Status, StatusEvaluator, route_status
+from graphflow.core.model import Confidence, Pack
+from graphflow.core.status import (
+    BY_SEVERITY,
+    STOP,
+    HopStatus,
+    Status,
+    StatusEvaluator,
+    fold_level,
+)
 
 ROUTE_ID_BITS = 64  # 40 bits collided on the national pack at 9 hops (2.3 million routes)
 
@@ -45,7 +52,7 @@ class Route:
     @property
     def stop(self) -> int | None:
         """The index of the first hop that stops the information, if any."""
-        return next((i for i, h in enumerate(self.hops) if h.status.severity >= 2), None)
+        return next((i for i, h in enumerate(self.hops) if h.status.severity >= STOP), None)
 
     @property
     def missing(self) -> list[str]:
@@ -72,20 +79,63 @@ class Route:
         return "conditions-met" if self.touched_by else "untouched"
 
 
+# A route's prefix as the builder folds it: nodes, hops, weakest confidence rank, level.
+Prefix = tuple[tuple[str, ...], tuple[HopStatus, ...], int, int]
+_BY_RANK = {c.rank: c for c in Confidence}
+
+
+class RouteBuilder:
+    """The one way routes are built: from flow ids and the evaluator's hop statuses, with the
+    per-flow parts (hop status, target, confidence rank, data, severity) looked up once.
+
+    ``fold``/``seed`` fold a prefix (every flow but the last): a walker that carries the fold
+    along its search stack (``engines.base.RouteWalker``) computes it once per prefix, not
+    once per route; ``__call__`` without a prefix folds it itself. The route status is the
+    ``core.status.fold_level`` fold of its hops' severities."""
+
+    def __init__(self, pack: Pack, evaluator: StatusEvaluator):
+        self.flows = pack.flows
+        self.evaluator = evaluator
+        self.parts: dict[str, tuple[HopStatus, str, int, tuple[str, ...], int]] = {}
+
+    def _part(self, flow_id: str) -> tuple[HopStatus, str, int, tuple[str, ...], int]:
+        part = self.parts.get(flow_id)
+        if part is None:
+            flow = self.flows[flow_id]
+            hop = self.evaluator.hop(flow_id)
+            part = (hop, flow.target, flow.confidence.rank, flow.data, hop.status.severity)
+            self.parts[flow_id] = part
+        return part
+
+    @staticmethod
+    def seed(source: str) -> Prefix:
+        return (source,), (), Confidence.DOCUMENTED.rank, 0
+
+    def fold(self, acc: Prefix, flow_id: str) -> Prefix:
+        hop, target, rank, _, sev = self._part(flow_id)
+        return ((*acc[0], target), (*acc[1], hop), rank if rank < acc[2] else acc[2],
+                fold_level(acc[3], sev))
+
+    def __call__(self, flows: tuple[str, ...], acc: Prefix | None = None) -> Route:
+        if acc is None:
+            acc = self.seed(self.flows[flows[0]].source)
+            for f in flows[:-1]:
+                acc = self.fold(acc, f)
+        hop, target, rank, data, sev = self._part(flows[-1])
+        return Route(
+            id=route_id(flows),
+            flows=flows,
+            nodes=(*acc[0], target),
+            hops=(*acc[1], hop),
+            status=BY_SEVERITY[fold_level(acc[3], sev)],
+            confidence=_BY_RANK[rank if rank < acc[2] else acc[2]],
+            data=data,
+        )
+
+
 def build_route(pack: Pack, evaluator: StatusEvaluator, flow_ids: Sequence[str]) -> Route:
     """Assemble a route from its flow ids, using the evaluator's hop statuses."""
-    flows = [pack.flows[f] for f in flow_ids]
-    hops = tuple(evaluator.hop(f) for f in flow_ids)
-    nodes = (flows[0].source, *(f.target for f in flows))
-    return Route(
-        id=route_id(flow_ids),
-        flows=tuple(flow_ids),
-        nodes=nodes,
-        hops=hops,
-        status=route_status([h.status for h in hops]),
-        confidence=weakest([f.confidence for f in flows]),
-        data=flows[-1].data,
-    )
+    return RouteBuilder(pack, evaluator)(tuple(flow_ids))
 
 
 ORDERS = ("status", "hops", "confidence", "ranked")

@@ -36,6 +36,7 @@ _SEVERITY = {
     Status.INACTIVE: 4,
 }
 STATUS_NAMES = tuple(s.value for s in Status)
+BY_SEVERITY = {s.severity: s for s in Status}  # severity -> Status
 
 
 def most_restrictive(statuses: list[Status]) -> Status:
@@ -46,22 +47,22 @@ def most_restrictive(statuses: list[Status]) -> Status:
 STOP = 2  # severities from here on stop the information: not-triggered, blocked, inactive
 
 
+def fold_level(acc: int, level: int) -> int:
+    """A route's level so far (``acc``) after one more hop of ``level``: the rule of where the
+    information stops, on severities, one hop at a time. Once a hop at ``STOP`` or above is
+    reached, later hops change nothing; before it, the highest level wins. This is the one
+    definition: ``route_status`` folds it, and the engines' walkers inline it."""
+    return level if acc < STOP and level > acc else acc
+
+
 def route_status(statuses: Iterable[Status]) -> Status:
     """A route's status: that of its first hop, in path order, that stops the information
     (not-triggered, blocked or inactive); if none does, conditional when a hop is
     conditional, else open. Later hops cannot change what happened at the first stop."""
-    worst = Status.OPEN
+    lvl = 0
     for s in statuses:
-        if s.severity >= STOP:
-            return s
-        if s.severity > worst.severity:
-            worst = s
-    return worst
-
-
-def fold_level(acc: int, level: int) -> int:
-    """``route_status`` on severities, one hop at a time (what the engines fold)."""
-    return level if acc < STOP and level > acc else acc
+        lvl = fold_level(lvl, s.severity)
+    return BY_SEVERITY[lvl]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import repeat
@@ -23,7 +23,7 @@ import networkx as nx
 
 from graphflow.core.model import Pack
 from graphflow.core.status import STOP
-from graphflow.engines.base import HopFilter, HopLevel, Walked
+from graphflow.engines.base import Fold, HopFilter, HopLevel, Walked
 
 
 def pack_graph(pack: Pack) -> nx.MultiDiGraph:
@@ -35,9 +35,6 @@ def pack_graph(pack: Pack) -> nx.MultiDiGraph:
         g.add_edge(f.source, f.target, key=f.id, data=list(f.data), mechanism=f.mechanism,
                    confidence=f.confidence.value)
     return g
-
-
-Fold = Callable[[Any, str], Any]
 
 
 def _zero(flow_id: str) -> int:
@@ -189,24 +186,14 @@ class EmbeddedEngine:
 
     def walk(
         self, source: str, targets: frozenset[str], max_hops: int, level: HopLevel = _zero,
-        cap: int | None = None, length: int | None = None,
+        cap: int | None = None, length: int | None = None, fold: Fold | None = None,
+        seed: Any = None,
     ) -> Iterator[Walked]:
-        """Yield (flow ids, highest hop level) for every simple route; see RouteWalker."""
+        """Yield (flow ids, route level, prefix fold) for every simple route; see RouteWalker."""
         search = self.prepare(source, targets, max_hops, level)
         if search is None or (length is not None and not 1 <= length <= max_hops):
             return iter(())
-        return walk_search(search, 1 << 30 if cap is None else cap, length)
-
-    def walk_folded(
-        self, source: str, targets: frozenset[str], max_hops: int, level: HopLevel,
-        fold: Fold, seed: Any, cap: int | None = None, length: int | None = None,
-    ) -> Iterator[tuple[tuple[str, ...], int, Any]]:
-        """Like ``walk``, also yielding ``fold`` applied along each route's prefix (every flow
-        but the last), computed once per prefix on the search stack."""
-        search = self.prepare(source, targets, max_hops, level)
-        if search is None or (length is not None and not 1 <= length <= max_hops):
-            return iter(())
-        return walk_search_folded(search, 1 << 30 if cap is None else cap, length, fold, seed)
+        return walk_search(search, 1 << 30 if cap is None else cap, length, fold, seed)
 
     def routes(
         self, source: str, targets: frozenset[str], max_hops: int,
@@ -218,74 +205,25 @@ class EmbeddedEngine:
             def level(flow_id: str) -> int:
                 return 0 if allow(flow_id) else 1
             walked = self.walk(source, targets, max_hops, level, cap=0)
-        for flows, _ in walked:
+        for flows, _, _ in walked:
             yield list(flows)
 
 
-def walk_search(search: Search, cap: int, length: int | None) -> Iterator[Walked]:
+def walk_search(search: Search, cap: int, length: int | None, fold: Fold | None = None,
+                seed: Any = None) -> Iterator[Walked]:
     """The depth-first enumeration over a prepared search (an explicit stack, no recursion).
 
     At depth ``depth`` (flows taken so far) a hop to a non-target actor ``v`` is taken only
     when ``depth + 1 + dist(v) <= bound``, which the nearest-first order turns into an early
-    ``break``; routes into targets are emitted at once from each actor."""
+    ``break``; routes into targets are emitted at once from each actor. The route level is
+    folded along the stack (``core.status.fold_level``: the first stopping hop's level, else
+    the highest), and so is ``fold(acc, flow id)`` when given: each route comes with the fold
+    over every flow but its last, computed once per prefix, not once per route (``seed``
+    without a fold)."""
     adjacency = search.adjacency
     stop = STOP  # a local: read in the innermost loop
     bound = search.max_hops if length is None else length
     emit_at = length  # None: emit at every depth
-    on = bytearray(search.nodes)
-    node = search.source
-    on[node] = 1
-    prefix: tuple[str, ...] = ()
-    lvl = 0
-    depth = 0
-    into_t, inner = adjacency[node]
-    if emit_at is None or emit_at == 1:
-        for fid, fl in into_t:
-            if fl <= cap:
-                yield (fid,), fl
-    edges = iter(inner) if bound > 1 else iter(())
-    stack: list[tuple] = []
-    while True:
-        room = bound - depth - 1  # hops left after the next one
-        found = False
-        for fid, v, fl, dv in edges:  # noqa: B007 (fid is used after the break)
-            if dv > room:
-                break
-            if on[v] or (fl > cap and lvl < stop):
-                continue
-            found = True
-            break
-        if not found:
-            if not stack:
-                return
-            on[node] = 0
-            node, edges, prefix, lvl = stack.pop()
-            depth -= 1
-            continue
-        stack.append((node, edges, prefix, lvl))
-        node = v
-        on[v] = 1
-        prefix = (*prefix, fid)
-        if fl > lvl and lvl < stop:
-            lvl = fl
-        depth += 1
-        into_t, inner = adjacency[v]
-        if emit_at is None or emit_at == depth + 1:
-            for tf, tl in into_t:
-                if tl <= cap or lvl >= stop:
-                    yield (*prefix, tf), (tl if tl > lvl and lvl < stop else lvl)
-        edges = iter(inner) if depth + 1 < bound else iter(())
-
-
-def walk_search_folded(search: Search, cap: int, length: int | None, fold: Fold,
-                       seed: Any) -> Iterator[tuple[tuple[str, ...], int, Any]]:
-    """``walk_search``, also carrying ``fold(acc, flow id)`` along the stack: yields (flow ids,
-    level, the fold over every flow but the last), so per-route work on the shared prefix is
-    done once per prefix, not once per route. Same routes, same order."""
-    adjacency = search.adjacency
-    stop = STOP  # a local: read in the innermost loop
-    bound = search.max_hops if length is None else length
-    emit_at = length
     on = bytearray(search.nodes)
     node = search.source
     on[node] = 1
@@ -301,7 +239,7 @@ def walk_search_folded(search: Search, cap: int, length: int | None, fold: Fold,
     edges = iter(inner) if bound > 1 else iter(())
     stack: list[tuple] = []
     while True:
-        room = bound - depth - 1
+        room = bound - depth - 1  # hops left after the next one
         found = False
         for fid, v, fl, dv in edges:  # noqa: B007 (fid is used after the break)
             if dv > room:
@@ -321,7 +259,8 @@ def walk_search_folded(search: Search, cap: int, length: int | None, fold: Fold,
         node = v
         on[v] = 1
         prefix = (*prefix, fid)
-        acc = fold(acc, fid)
+        if fold is not None:
+            acc = fold(acc, fid)
         if fl > lvl and lvl < stop:
             lvl = fl
         depth += 1
