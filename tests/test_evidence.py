@@ -430,3 +430,53 @@ def test_html_export_says_evidence_and_conflicts(nyc, nyc_engine, run_cli, tmp_p
     assert conflicted and f"sources disagree: {conflicted[0]}" in text or \
         f"sources disagree ({conflicted[0]})" in text
     assert stale.id in text
+
+
+# --- what a rule effect's evidence span means (a binding text vs agency practice) ----------
+
+def _restricting(pack, day):
+    """(rule, effect) pairs that restrict a flow and apply on ``day``."""
+    from graphflow.core.status import StatusEvaluator
+
+    ev = StatusEvaluator(pack, {}, day)
+    return ev, [(pack.rules[e.rule], e) for f in pack.flows for e in pack.effects_on(f)
+                if e.effect != "does-not-touch" and ev._applies(e)[0]]
+
+
+def test_a_law_in_force_is_its_own_evidence_however_old(nyc):
+    """LL 58/59 (2014) and EO 41 (2003) restrict flows in 2017, more than the horizon after
+    their texts' dates: their effects do not make the hop stale; the flow's evidence decides."""
+    from graphflow.core.evidence import assess, effect_span, flow_span
+    from graphflow.core.status import BINDING_KINDS
+
+    ev, pairs = _restricting(nyc, SEED_DAY)
+    old_laws = [(r, e) for r, e in pairs if r.kind in BINDING_KINDS and e.evidence is None
+                and assess(effect_span(nyc, r.id, e.flow), SEED_DAY, nyc.evidence_horizon_months
+                           ).state == "stale"]
+    assert {r.kind for r, _ in old_laws} >= {"law", "executive-order"}, old_laws
+    for rule, eff in old_laws:
+        hop = ev.evidence(eff.flow)
+        assert hop.about != f"rule {rule.id}"
+        flow_state = assess(flow_span(nyc, eff.flow), SEED_DAY, nyc.evidence_horizon_months)
+        assert hop.rank == max([flow_state.rank, *(
+            assess(effect_span(nyc, r.id, eff.flow), SEED_DAY, nyc.evidence_horizon_months).rank
+            for r, e in pairs if e.flow == eff.flow and r.kind not in BINDING_KINDS)])
+
+
+def test_agency_practice_evidence_still_ages(nyc):
+    """A memo, policy, protocol or directive whose cited evidence ends more than the horizon
+    before the query date makes the hops it restricts stale (at least)."""
+    from graphflow.core.evidence import assess, effect_span
+    from graphflow.core.status import BINDING_KINDS
+
+    seen = 0
+    for day in (SEED_DAY, dt.date(2020, 6, 1), LATE):
+        ev, pairs = _restricting(nyc, day)
+        for rule, eff in pairs:
+            if rule.kind in BINDING_KINDS:
+                continue
+            own = assess(effect_span(nyc, rule.id, eff.flow), day, nyc.evidence_horizon_months)
+            if own.state != "current":
+                seen += 1
+                assert ev.evidence(eff.flow).rank >= own.rank
+    assert seen, "the NYC pack has aging practice evidence to check"

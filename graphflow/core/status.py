@@ -44,6 +44,11 @@ def most_restrictive(statuses: list[Status]) -> Status:
     return max(statuses, key=lambda s: s.severity, default=Status.OPEN)
 
 
+# Rule kinds whose text, while in force, is its own evidence of what the rule does: their
+# effects do not age with the evidence horizon. The other kinds (memo, policy, protocol,
+# directive) are agency practice, and their evidence ages like a flow's.
+BINDING_KINDS = frozenset({"law", "regulation", "court-ruling", "executive-order"})
+
 STOP = 2  # severities from here on stop the information: not-triggered, blocked, inactive
 
 
@@ -173,6 +178,8 @@ class _Dated:
             for eff in self.pack.effects_on(flow_id):
                 if eff.effect == "does-not-touch" or not self.applies(eff)[0]:
                     continue
+                if eff.evidence is None and self.pack.rules[eff.rule].kind in BINDING_KINDS:
+                    continue  # a binding text in force is its own evidence (see evidence())
                 items.append(assess(effect_span(self.pack, eff.rule, flow_id), day, months,
                                     f"rule {eff.rule}"))
             cached = self._evidence[flow_id] = weakest_evidence(_unique(items))
@@ -224,8 +231,13 @@ class StatusEvaluator:
         self._dated = _Dated(pack, as_of, self.horizon)
 
     def evidence(self, flow_id: str) -> Evidence:
-        """The weakest evidence of a flow and of the effects that restrict it on the query date
-        (a rule's "does not touch" is a reading of the rule, not evidence that ages)."""
+        """The weakest evidence of a flow and of the effects that restrict it on the query date.
+        A rule's "does not touch" is a reading of the rule, not evidence that ages; and the
+        effect of a binding text (``BINDING_KINDS``: a law, regulation, court ruling or
+        executive order) counts as current for as long as the rule is in force and applies
+        (not amended or superseded), unless the pack states that effect's evidence
+        explicitly: the text in force says what it says. Memos, policies, protocols and
+        directives are agency practice, and their evidence ages with the horizon."""
         return self._dated.evidence(flow_id)
 
     def _applies(self, eff: Effect) -> tuple[bool, str]:
