@@ -51,6 +51,7 @@ class Settings:
     bolt_batch: int = 1000  # rows per UNWIND statement of the batched load
     naive_rows: int = 20000  # rows the naive loader writes before its time is projected
     bolt_max_hops: int | None = None  # hop bound of bolt-routes (default: max_hops)
+    tuning: bool = True  # graphflow.tuning on, as the CLI's main() has it (--no-tuning: off)
 
 
 @dataclass(frozen=True)
@@ -408,8 +409,11 @@ def rustworkx_sinks(s: Settings) -> dict[str, Any]:
 
 
 def _child(name: str, settings: Settings) -> None:
+    from graphflow import tuning
+
+    tuning.enable(settings.tuning)  # what the CLI does (GC pauses, freeze, pack cache)
     out = CASES[name].run(settings)
-    out = {"case": name, **out, "peak_rss_mb": rss_mb()}
+    out = {"case": name, **out, "peak_rss_mb": rss_mb(), "tuning": settings.tuning}
     for key in ("seconds", "setup_seconds", "query_seconds", "baseline_seconds"):
         if isinstance(out.get(key), float):
             out[key] = round(out[key], 4)
@@ -488,6 +492,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--bolt-max-hops", type=int,
                     help="hop bound of bolt-routes (and of its embedded baseline); "
                          "default: --max-hops")
+    ap.add_argument("--tuning", action=argparse.BooleanOptionalAction, default=True,
+                    help="graphflow.tuning on in every case, as the CLI has it (default); "
+                         "--no-tuning measures the library's own defaults")
     ap.add_argument("--out", type=Path, help="also append the JSON lines to this file")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--settings", help=argparse.SUPPRESS)
@@ -522,7 +529,8 @@ def main(argv: list[str] | None = None) -> None:
                             profile=args.profile, as_of=args.as_of, max_hops=args.max_hops,
                             limit=args.limit, nx_timeout=args.nx_timeout, repeat=args.repeat,
                             bolt_heap=args.bolt_heap, bolt_batch=args.bolt_batch,
-                            naive_rows=args.naive_rows, bolt_max_hops=args.bolt_max_hops)
+                            naive_rows=args.naive_rows, bolt_max_hops=args.bolt_max_hops,
+                            tuning=args.tuning)
         results: dict[str, dict[str, Any]] = {}
         for name in order_cases(names):
             line = _with_ratios(run_case(name, settings, args.timeout), results)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import heapq
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from graphflow.core.status import (
 )
 from graphflow.engines.base import HopLevel, RouteEngine, RouteWalker, Walked
 from graphflow.errors import GraphflowError, did_you_mean
+from graphflow.tuning import paused_gc
 
 DEFAULT_MAX_HOPS = 8
 _BY_SEVERITY = BY_SEVERITY
@@ -298,9 +298,7 @@ def run_query(pack: Pack, engine: RouteEngine, query: RouteQuery) -> RouteReport
     kept: list[Route] = []
     ev_counts = [0] * len(EVIDENCE_STATES)
     ev_rank = _evidence_rank(evidence_rank_of(evaluator))
-    enabled = gc.isenabled()
-    gc.disable()  # many long-lived objects and no cycles: spare the collector's rescans
-    try:
+    with paused_gc():  # many long-lived objects and no cycles (when tuning is on)
         for flows, sev, acc in _walk(engine, query, targets, level, make=make):
             status = _BY_SEVERITY[sev]
             summary[status.value] += 1
@@ -309,9 +307,6 @@ def run_query(pack: Pack, engine: RouteEngine, query: RouteQuery) -> RouteReport
             if not keep or status in keep:
                 kept.append(make(flows, acc))
         kept.sort(key=lambda r: sort_key(r, query.order, pack))
-    finally:
-        if enabled:
-            gc.enable()
     return RouteReport(query, kept, summary, engine.name, targets,
                        dict(zip(EVIDENCE_STATES, ev_counts, strict=True)))
 

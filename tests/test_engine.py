@@ -26,3 +26,36 @@ def test_a_finished_evaluator_is_freed_without_the_cyclic_gc(nyc):
         if enabled:
             gc.enable()
 
+
+
+def test_the_library_changes_no_interpreter_state_unless_tuned():
+    """A fresh process: loading a pack and running a query leave the GC as they found it and
+    cache nothing; with graphflow.tuning on (what the CLI's main() does) the pack is frozen
+    out of the collector's sight and cached, at most CACHE_SIZE packs."""
+    import json
+    import subprocess
+    import sys
+
+    code = """
+import datetime as dt, gc, json
+from graphflow import tuning
+from graphflow.audit import make_query, open_engine, run_query
+from graphflow.packs import loader
+out = {}
+pack = loader.load_pack("nyc")
+with open_engine("embedded", pack) as engine:
+    run_query(pack, engine, make_query(pack, source=None, target=None,
+                                       as_of=dt.date(2017, 3, 1)))
+out["plain"] = [gc.isenabled(), gc.get_freeze_count(), len(loader._CACHE),
+                loader.load_pack("nyc") is pack]
+tuning.enable()
+pack = loader.load_pack("nyc")
+out["tuned"] = [gc.isenabled(), gc.get_freeze_count() > 0, len(loader._CACHE),
+                loader.load_pack("nyc") is pack, tuning.CACHE_SIZE]
+print(json.dumps(out))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    out = json.loads(done.stdout)
+    assert out["plain"] == [True, 0, 0, False]
+    assert out["tuned"][:4] == [True, True, 1, True] and out["tuned"][4] >= 1

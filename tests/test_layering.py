@@ -6,7 +6,7 @@
 order inside each group made explicit: the store implements the engines' interface, analysis
 asks audit, the API joins both). A module may import only its own package or one to its
 left; click is imported only under ``graphflow/cli/``; and the graph of packages has no cycle.
-``errors`` and ``outfile`` are shared utilities below everything; the package root
+``errors``, ``outfile`` and ``tuning`` are shared utilities below everything; the package root
 (``graphflow/__init__.py``, which re-exports the API lazily) and ``__main__`` sit on top.
 """
 
@@ -20,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent / "graphflow"
 ORDER = ("core", "packs", "engines", "store", "audit", "analysis", "api", "report", "export",
          "cli")
-RANK = {"errors": -1, "outfile": -1, **{name: i for i, name in enumerate(ORDER)},
+RANK = {"errors": -1, "outfile": -1, "tuning": -1, **{name: i for i, name in enumerate(ORDER)},
         "__main__": len(ORDER), "__init__": len(ORDER)}
 GUI = ("click", "rich_click")
 

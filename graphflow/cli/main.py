@@ -119,8 +119,10 @@ def _password_prompt(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning every expected failure into one line on stderr."""
+    from graphflow import tuning
     from graphflow.store import connection
 
+    tuning.enable()  # one command per process: GC pauses/freeze and the pack cache (tuning.py)
     connection.password_prompt = _password_prompt
     try:
         cli.main(args=argv, prog_name="graphflow", standalone_mode=False)

@@ -7,7 +7,7 @@ error, never skipped.
 
 from __future__ import annotations
 
-import gc
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,9 @@ from graphflow.packs.locate import pack_path
 from graphflow.packs.problems import Problem
 from graphflow.packs.references import cross_check
 from graphflow.packs.schema import is_valid, schema_problems
-from graphflow.packs.yamlio import YamlDoc, load_yaml, paused_gc
+from graphflow.packs.yamlio import YamlDoc, load_yaml
+from graphflow.tuning import CACHE_SIZE, freeze, paused_gc
+from graphflow.tuning import enabled as tuned
 
 _CONFIDENCES = {c.value: c for c in Confidence}
 FILES = (
@@ -326,14 +328,20 @@ def check_pack(name_or_path: str | Path | None = None) -> CheckResult:
     return CheckResult(folder, pack, problems, docs)
 
 
-_CACHE: dict[str, Pack] = {}
+# Loaded packs by folder, only when asked for (graphflow.tuning: the CLI turns it on), and
+# bounded: the least recently used pack is dropped past CACHE_SIZE.
+_CACHE: OrderedDict[str, Pack] = OrderedDict()
 
 
-def load_pack(name_or_path: str | Path | None = None) -> Pack:
-    """Load a pack, raising a one-line GraphflowError on its first error."""
+def load_pack(name_or_path: str | Path | None = None, *, cache: bool | None = None) -> Pack:
+    """Load a pack, raising a one-line GraphflowError on its first error. With ``cache``
+    (default: when ``graphflow.tuning`` is on, as in the CLI) the same folder loaded again
+    returns the same Pack."""
     folder = pack_path(str(name_or_path) if name_or_path else None)
     key = str(folder.resolve())
-    if key in _CACHE:
+    use = tuned() if cache is None else cache
+    if use and key in _CACHE:
+        _CACHE.move_to_end(key)
         return _CACHE[key]
     result = check_pack(folder)
     if result.errors:
@@ -343,12 +351,17 @@ def load_pack(name_or_path: str | Path | None = None) -> Pack:
         if more:
             hint = (hint + "; " if hint else "") + f"{more} more: run `graphflow validate {folder}`"
         raise GraphflowError(first.what, where=first.where, hint=hint or None)
-    assert result.pack is not None
-    _CACHE[key] = result.pack
+    if result.pack is None:
+        raise GraphflowError(f"pack {folder} has no content", where=str(folder))
+    pack = result.pack
     del result
+    if use:
+        _CACHE[key] = pack
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
     # A loaded pack lives as long as the process: keep the cyclic GC from rescanning it.
-    gc.freeze()
-    return _CACHE[key]
+    freeze()
+    return pack
 
 
 def fast_valid(kind: str, data: Any) -> bool:

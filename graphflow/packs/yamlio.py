@@ -17,13 +17,10 @@ one-line error with file:line.
 
 from __future__ import annotations
 
-import gc
 import math
 import os
 import re
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +38,7 @@ from yaml.events import (
 )
 
 from graphflow.errors import GraphflowError
+from graphflow.tuning import paused_gc
 
 PathKey = tuple[str | int, ...]
 # Files larger than this report libyaml's own syntax message instead of re-parsing slowly.
@@ -137,18 +135,6 @@ try:
     from yaml.cyaml import CParser as _Parser
 except ImportError:  # PyYAML without libyaml: the same events, from the pure-Python parser
     _Parser = _Loader
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many objects (no cycles made)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass

@@ -8,7 +8,6 @@ the CSV files give the same graph on Neo4j and ArcadeDB alike.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -27,6 +26,7 @@ from graphflow.store.model import (
     rel_spec,
 )
 from graphflow.store.statuses import StatusSet, add_statuses
+from graphflow.tuning import paused_gc
 
 Row = dict[str, Any]
 
@@ -270,13 +270,8 @@ def build_graph(pack: Pack, *, statuses: Sequence[StatusSet] = (), max_hops: int
     """The rows graphflow writes for a pack, and the statuses the caller computed with the
     domain core (``graphflow.analysis.statuses.compute``; ``max_hops``: their route bound).
     The store computes no status itself."""
-    enabled = gc.isenabled()
-    gc.disable()  # millions of small acyclic dicts: the cyclic GC only slows this down
-    try:
+    with paused_gc():  # millions of small acyclic dicts (when graphflow.tuning is on)
         return _build(pack, statuses, max_hops, loaded_at)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _build(pack: Pack, statuses: Sequence[StatusSet], max_hops: int,
