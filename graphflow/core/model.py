@@ -9,16 +9,97 @@ from typing import Any
 
 from graphflow.core.dates import in_window
 
-ACTOR_KINDS = (
-    "agency", "office", "system", "program", "court",
-    "facility", "role", "organization", "event",
-)
-LEVELS = ("city", "county", "state", "federal", "other")
-MECHANISMS = (
-    "automatic", "routine", "on-request", "discretionary", "physical-presence",
-    "custody-transfer", "query", "public-record",
-)
-BASES = ("mandated", "routine-practice", "discretionary", "unknown")
+
+class ActorKind(StrEnum):
+    """What an actor is (actors.schema.json ``kind``)."""
+
+    AGENCY = "agency"
+    OFFICE = "office"
+    SYSTEM = "system"
+    PROGRAM = "program"
+    COURT = "court"
+    FACILITY = "facility"
+    ROLE = "role"
+    ORGANIZATION = "organization"
+    EVENT = "event"
+
+
+class Level(StrEnum):
+    """An actor's level of government (actors.schema.json ``level``)."""
+
+    CITY = "city"
+    COUNTY = "county"
+    STATE = "state"
+    FEDERAL = "federal"
+    OTHER = "other"
+
+
+class Mechanism(StrEnum):
+    """How a flow moves (flows.schema.json ``mechanism``)."""
+
+    AUTOMATIC = "automatic"
+    ROUTINE = "routine"
+    ON_REQUEST = "on-request"
+    DISCRETIONARY = "discretionary"
+    PHYSICAL_PRESENCE = "physical-presence"
+    CUSTODY_TRANSFER = "custody-transfer"
+    QUERY = "query"
+    PUBLIC_RECORD = "public-record"
+
+
+class Basis(StrEnum):
+    """On what footing a flow happens (flows.schema.json ``basis``)."""
+
+    MANDATED = "mandated"
+    ROUTINE_PRACTICE = "routine-practice"
+    DISCRETIONARY = "discretionary"
+    UNKNOWN = "unknown"
+
+
+class EffectKind(StrEnum):
+    """What a rule does to a flow (rules.schema.json ``effects[].effect``)."""
+
+    BLOCKS = "blocks"
+    ALLOWS_ONLY_WHEN = "allows-only-when"
+    DOES_NOT_TOUCH = "does-not-touch"
+
+
+class RuleKind(StrEnum):
+    """What sort of text a rule is (rules.schema.json ``kind``)."""
+
+    LAW = "law"
+    EXECUTIVE_ORDER = "executive-order"
+    MEMO = "memo"
+    POLICY = "policy"
+    COURT_RULING = "court-ruling"
+    PROTOCOL = "protocol"
+    DIRECTIVE = "directive"
+    REGULATION = "regulation"
+
+
+class FactType(StrEnum):
+    """The type of a case fact (facts.schema.json ``type``)."""
+
+    BOOLEAN = "boolean"
+    ENUM = "enum"
+    INTEGER = "integer"
+    DATE = "date"
+    SET = "set"
+
+
+class Grade(StrEnum):
+    """How well research notes verified a citation, strongest first (defs ``grade``)."""
+
+    VERIFIED = "verified"
+    SECONDARY = "secondary"
+    LEAD = "lead"
+
+
+# The same vocabularies as tuples of their members (members compare equal to their strings).
+ACTOR_KINDS = tuple(ActorKind)
+LEVELS = tuple(Level)
+MECHANISMS = tuple(Mechanism)
+BASES = tuple(Basis)
 
 
 class FlowKind(StrEnum):
@@ -57,11 +138,9 @@ class FlowKind(StrEnum):
     WARRANT_CHECK = "warrant-check"
 
 
-EFFECTS = ("blocks", "allows-only-when", "does-not-touch")
-RULE_KINDS = (
-    "law", "executive-order", "memo", "policy", "court-ruling",
-    "protocol", "directive", "regulation",
-)
+EFFECTS = tuple(EffectKind)
+RULE_KINDS = tuple(RuleKind)
+FACT_TYPES = tuple(FactType)
 
 
 class Confidence(StrEnum):
@@ -84,7 +163,7 @@ def weakest(confidences: list[Confidence]) -> Confidence:
     return min(confidences, key=lambda c: c.rank, default=Confidence.DOCUMENTED)
 
 
-GRADES = ("verified", "secondary", "lead")  # strongest first, as the research notes tag them
+GRADES = tuple(Grade)  # strongest first, as the research notes tag them
 SHOWS = ("barred", "not-done")  # what a citation documents when not the channel operating
 # The strongest confidence a flow may claim when its best evidence has this grade.
 GRADE_CAP = {"verified": "documented", "secondary": "reported", "lead": "alleged"}
@@ -163,7 +242,7 @@ class Fact:
     """A case fact that conditions and profiles may use."""
 
     id: str
-    type: str  # boolean | enum | integer | date | set
+    type: FactType | str  # a FactType value (the loader keeps the pack's string)
     values: tuple[str, ...] = ()
     description: str = ""
 

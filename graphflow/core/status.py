@@ -11,7 +11,7 @@ from typing import Any
 
 from graphflow.core.conditions import describe, evaluate
 from graphflow.core.evidence import Evidence, assess, effect_span, flow_span, weakest_evidence
-from graphflow.core.model import Effect, Flow, Pack, Rule
+from graphflow.core.model import Effect, EffectKind, Flow, Pack, Rule
 
 
 class Status(StrEnum):
@@ -70,11 +70,21 @@ def route_status(statuses: Iterable[Status]) -> Status:
     return BY_SEVERITY[lvl]
 
 
+class ReasonKind(StrEnum):
+    """Where a reason behind a hop's status comes from."""
+
+    VALIDITY = "validity"  # the flow's own dates
+    CONDITION = "condition"  # the flow's trigger condition
+    RULE = "rule"  # a rule in force
+    RULE_NOT_IN_FORCE = "rule-not-in-force"  # a rule that does not apply on the date
+    PRACTICE = "practice"  # sources report the flow happening despite the rules
+
+
 @dataclass(frozen=True)
 class Reason:
     """One reason behind a hop's status."""
 
-    kind: str  # validity | condition | rule | rule-not-in-force | practice
+    kind: ReasonKind
     status: Status | None
     text: str
     rule: str | None = None
@@ -120,20 +130,15 @@ class HopStatus:
         """Rules in force that block or condition this hop."""
         return [
             r.rule for r in self.reasons
-            if r.kind == "rule" and r.effect in ("blocks", "allows-only-when") and r.rule
+            if r.kind == ReasonKind.RULE and r.rule
+            and r.effect in (EffectKind.BLOCKS, EffectKind.ALLOWS_ONLY_WHEN)
         ]
 
     @property
     def practice_reported(self) -> bool:
         """Closed or conditional by rule, yet sources report the flow happening."""
-        return any(r.kind == "practice" for r in self.reasons)
+        return any(r.kind == ReasonKind.PRACTICE for r in self.reasons)
 
-    @property
-    def conditions_met(self) -> bool:
-        return any(
-            r.kind == "rule" and r.effect == "allows-only-when" and r.status is Status.OPEN
-            for r in self.reasons
-        )
 
 
 def _fmt(facts: Mapping[str, Any]) -> str:
@@ -254,7 +259,7 @@ class StatusEvaluator:
         reasons: list[Reason] = []
         if not flow.active_on(self.as_of):
             reasons.append(Reason(
-                "validity", Status.INACTIVE,
+                ReasonKind.VALIDITY, Status.INACTIVE,
                 f"flow exists only {_dates(flow.valid_from, flow.valid_to)}",
             ))
         if flow.when is not None:
@@ -262,18 +267,19 @@ class StatusEvaluator:
             cond = describe(flow.when, self.named)
             if out.value is False:
                 reasons.append(Reason(
-                    "condition", Status.NOT_TRIGGERED,
+                    ReasonKind.CONDITION, Status.NOT_TRIGGERED,
                     f"fires only when {cond}; here {_fmt(out.used)}", facts=out.used,
                 ))
             elif out.value is None:
                 reasons.append(Reason(
-                    "condition", Status.CONDITIONAL,
+                    ReasonKind.CONDITION, Status.CONDITIONAL,
                     f"fires only when {cond}; unknown: {', '.join(out.missing)}",
                     facts=out.used, missing=tuple(out.missing),
                 ))
             else:
                 reasons.append(Reason(
-                    "condition", Status.OPEN, f"fires: {cond} ({_fmt(out.used)})", facts=out.used,
+                    ReasonKind.CONDITION, Status.OPEN, f"fires: {cond} ({_fmt(out.used)})",
+                    facts=out.used,
                 ))
         for eff in self.pack.effects_on(flow.id):
             rule = self.pack.rules[eff.rule]
@@ -281,14 +287,14 @@ class StatusEvaluator:
             applies, why = self._applies(eff)
             if not applies:
                 reasons.append(Reason(
-                    "rule-not-in-force", None, why,
+                    ReasonKind.RULE_NOT_IN_FORCE, None, why,
                     rule=rule.id, effect=eff.effect, jurisdiction=jur,
                 ))
                 continue
             rname = _rule_name(rule)
             if eff.effect == "blocks":
                 reasons.append(Reason(
-                    "rule", Status.BLOCKED, f"blocked by {rname}",
+                    ReasonKind.RULE, Status.BLOCKED, f"blocked by {rname}",
                     rule=rule.id, effect=eff.effect, jurisdiction=jur,
                 ))
             elif eff.effect == "allows-only-when":
@@ -304,19 +310,20 @@ class StatusEvaluator:
                     status, text = Status.OPEN, f"{rname} allows it: conditions met " \
                         f"({_fmt(out.used)})"
                 reasons.append(Reason(
-                    "rule", status, text, rule=rule.id, effect=eff.effect, jurisdiction=jur,
-                    facts=out.used, missing=tuple(out.missing),
+                    ReasonKind.RULE, status, text, rule=rule.id, effect=eff.effect,
+                    jurisdiction=jur, facts=out.used, missing=tuple(out.missing),
                 ))
             else:
                 note = f": {eff.note}" if eff.note else ""
                 reasons.append(Reason(
-                    "rule", None, f"{rname} does not touch this flow{note}",
+                    ReasonKind.RULE, None, f"{rname} does not touch this flow{note}",
                     rule=rule.id, effect=eff.effect, jurisdiction=jur,
                 ))
         status = most_restrictive([r.status for r in reasons if r.status is not None])
         if flow.practice and status in (Status.BLOCKED, Status.CONDITIONAL) and any(
-                r.kind == "rule" and r.status is status for r in reasons):
+                r.kind == ReasonKind.RULE and r.status is status for r in reasons):
             reasons.append(Reason(
-                "practice", None, f"but sources report it happening anyway: {flow.practice}",
+                ReasonKind.PRACTICE, None,
+                f"but sources report it happening anyway: {flow.practice}",
             ))
         return HopStatus(flow.id, status, tuple(reasons), partial(self._dated.evidence, flow.id))
