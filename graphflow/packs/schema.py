@@ -169,8 +169,3 @@ def schema_problems(kind: str, doc: YamlDoc) -> list[Problem]:
             message = message[:157] + "..."
         problems.append(Problem(where, f"{loc}: {message}", _hint(leaf)))
     return problems or _rs_problems(kind, doc)
-
-
-def validate_data(kind: str, data: Any) -> list[str]:
-    """Plain schema messages for data that did not come from a file."""
-    return [_leaf(e).message for e in validator(kind).iter_errors(data)]

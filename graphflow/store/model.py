@@ -258,24 +258,29 @@ RELS: tuple[RelSpec, ...] = (
 )
 
 NODE_BY_LABEL = {spec.label: spec for spec in NODES}
-OWNED_LABELS = tuple(NODE_BY_LABEL)
-"""graphflow's node labels: a reload deletes nodes with one of these labels and the pack's id."""
+
+
+def _require(ok: bool, what: object) -> None:
+    """A real check (``assert`` would vanish under ``python -O``)."""
+    if not ok:
+        raise RuntimeError(f"graphflow store model is inconsistent: {what!r}")
 
 
 def _check_model() -> None:
     for node in NODES:
-        assert _LABEL.match(node.label), node.label
+        _require(bool(_LABEL.match(node.label)), node.label)
         names = [p.name for p in node.props]
-        assert set(node.key) <= set(names), node.label
-        assert all(_PROP.match(n) for n in names) and len(set(names)) == len(names), node.label
-        assert all(p.type in TYPES for p in node.props), node.label
+        _require(set(node.key) <= set(names), node.label)
+        _require(all(_PROP.match(n) for n in names) and len(set(names)) == len(names),
+                 node.label)
+        _require(all(p.type in TYPES for p in node.props), node.label)
     for label in KIND_LABELS.values():
-        assert _LABEL.match(label), label
+        _require(bool(_LABEL.match(label)), label)
     for rel in RELS:
-        assert _RELTYPE.match(rel.type), rel.type
-        assert rel.start in NODE_BY_LABEL and rel.end in NODE_BY_LABEL, rel
+        _require(bool(_RELTYPE.match(rel.type)), rel.type)
+        _require(rel.start in NODE_BY_LABEL and rel.end in NODE_BY_LABEL, rel)
         names = [p.name for p in rel.props]
-        assert set(rel.key) <= set(names) and all(_PROP.match(n) for n in names), rel
+        _require(set(rel.key) <= set(names) and all(_PROP.match(n) for n in names), rel)
 
 
 _check_model()
