@@ -89,9 +89,9 @@ class EmbeddedEngine:
             dst = list(map(index.__getitem__, dsts))
         self._nodes = len(names)
         self._index = index
-        # Integer arrays are no objects to the cyclic GC, and a tuple of strings is untracked
-        # by its first pass: no later collection rescans the graph (lists would be).
-        self._fids = tuple(pack.flows)  # the keys callers look flows up by
+        # Integer arrays, and dicts of strings and ints, are never tracked by the cyclic GC:
+        # no collection scans the graph (lists would be rescanned, tuples scanned once).
+        self._fids = dict(enumerate(pack.flows))  # flow index -> id (the pack's key)
         self._src = array("l", src)
         self._dst = array("l", dst)
         ks = range(len(src))
