@@ -27,9 +27,6 @@ GUI = ("click", "rich_click")
 # Imports that break the layering today, each with the issue that removes it. An entry here
 # is a known defect, not a permission: delete it when its import is gone.
 KNOWN = {
-    # issue 15 (helper neo4j): store/statuses.py computes stored statuses with audit.run_query
-    # and the embedded engine; the store-to-audit import makes the audit <-> store cycle.
-    ("store/statuses.py", "audit"),
     # issue 11 (helper policy): analysis/cuts.py builds presentation dicts (citation_dict).
     ("analysis/cuts.py", "report"),
     # issue 11 (helper api): the API returns the CLI's JSON via report.routes/report.explain.
@@ -123,8 +120,7 @@ def test_no_package_cycle():
     for start in sorted(graph):
         if start not in state:
             visit(start, [start])
-    known = {" -> ".join(c) for c in (("audit", "store", "audit"), ("store", "audit", "store"))}
-    assert [c for c in cycles if c not in known] == []
+    assert cycles == []
 
 
 @pytest.mark.parametrize("source, expected", [

@@ -44,10 +44,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from graphflow.core.model import LEVELS
-
 VIS_DIR = "lib/vis-9.1.2"
 STATUSES = ("open", "conditional", "blocked", "not-triggered", "inactive")
+LEVELS = ("city", "state", "federal", "other")
 BIG_NODES = 300  # above this: no smooth curves, no improvedLayout, no edge labels
 BIG_EDGES = 600
 SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.I)
