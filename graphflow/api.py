@@ -52,6 +52,7 @@ __all__ = [
 BACKENDS = ("embedded", "neo4j")
 Track = Callable[[Iterator[Any]], Iterator[Any]]
 PRACTICE_STATUSES = (Status.OPEN, Status.CONDITIONAL, Status.BLOCKED)
+KEEP_ROUTES = 20_000  # routes a cut keeps for to_networkx (beyond that: streamed, none kept)
 
 
 def open_pack(pack: str | Path | Pack = "nyc", *, backend: str = "embedded",
@@ -178,6 +179,8 @@ class Routes:
         out = report_dict(self.pack, self.report)
         if self.scenario is not None and not self.scenario.empty:
             out["scenario"] = self.scenario.as_dict()
+            if hasattr(self.scenario, "details"):
+                out["what_if"] = self.scenario.details()
             out["before_summary"] = dict(self.before_summary or {})
             out["changes"] = [c.as_dict() for c in self.changes]
         return out
@@ -265,8 +268,11 @@ class Counts:
 def _head(pack: Pack, query: RouteQuery, scenario: Any) -> dict[str, Any]:
     q = query.as_dict()
     q["pack"] = pack.id
-    return {"query": q,
-            "scenario": None if scenario is None or scenario.empty else scenario.as_dict()}
+    out = {"query": q,
+           "scenario": None if scenario is None or scenario.empty else scenario.as_dict()}
+    if out["scenario"] is not None and hasattr(scenario, "details"):
+        out["what_if"] = scenario.details()
+    return out
 
 
 @dataclass(frozen=True)
@@ -364,18 +370,37 @@ class Diff:
     after: tuple[Route, ...]
     changes: tuple[Any, ...]  # analysis.compare.RouteChange
     causes: tuple[dict[str, Any], ...]
+    scenario: Any = None  # with a what-if: analysis.whatif.Prepared
+    whatif: Diff | None = None  # with a what-if: the same diff of the changed pack
 
-    def to_dict(self) -> dict[str, Any]:
+    def _body(self) -> dict[str, Any]:
         from graphflow.audit import summarise
 
         d1, d2 = (d.isoformat() for d in self.dates)
-        out = _head(self.pack, self.query, None)
-        out["query"]["as_of"] = [d1, d2]
-        out.update({
+        return {
             "summary": {d1: summarise(self.before), d2: summarise(self.after)},
             "changed": [c.as_dict() for c in self.changes],
-            "causes": [dict(c) for c in self.causes],
-        })
+            "causes": [self._sourced(c) for c in self.causes],
+        }
+
+    def _sourced(self, cause: Mapping[str, Any]) -> dict[str, Any]:
+        """A cause with the first citations of its rule or flow."""
+        from graphflow.analysis.cuts import cite_dict
+
+        out = dict(cause)
+        item = (self.pack.rules.get(cause.get("rule") or "")
+                or self.pack.flows.get(cause.get("flow") or ""))
+        out["sources"] = [cite_dict(self.pack, c) for c in (item.citations[:2] if item else ())]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _head(self.pack, self.query, self.scenario)
+        out["query"]["as_of"] = [d.isoformat() for d in self.dates]
+        if self.scenario is None:
+            del out["scenario"]
+        out.update(self._body())
+        if self.whatif is not None:
+            out["after"] = self.whatif._body()
         return out
 
     def to_dataframe(self) -> Any:
@@ -408,16 +433,20 @@ class Timeline:
     as_of_given: bool
     result: Mapping[str, Any]
     routes: tuple[Route, ...]
+    scenario: Any = None  # with a what-if: analysis.whatif.Prepared
+    after: Mapping[str, Any] | None = None  # with a what-if: the changed pack's timeline
 
     @property
     def dates(self) -> list[str]:
         return list(self.result["dates"])
 
     def to_dict(self) -> dict[str, Any]:
-        out = _head(self.pack, self.query, None)
+        out = _head(self.pack, self.query, self.scenario)
         if not self.as_of_given:
             out["query"]["as_of"] = None
         out.update(self.result)
+        if self.after is not None:
+            out["after"] = dict(self.after)
         return out
 
     def to_dataframe(self) -> Any:
@@ -583,13 +612,16 @@ class Audit:
             as_of=_date(as_of), max_hops=max_hops, statuses=_statuses(statuses), limit=limit,
             order=order, evidence_horizon=evidence_horizon)
 
-    def scenario(self, assume: Sequence[str | Path] = (), close: Sequence[str] = ()
-                 ) -> tuple[Any, Pack]:
-        """A what-if scenario and the changed pack (the pack itself is never modified)."""
-        from graphflow.analysis.whatif import Scenario, apply
+    def scenario(self, assume: Sequence[str | Path] = (), close: Sequence[str] = (),
+                 ignore_authority: bool = False) -> tuple[Any, Pack]:
+        """A what-if scenario (``analysis.whatif.Prepared``) and the changed pack (the pack
+        itself is never modified). A hypothetical rule's effect on a flow outside its
+        jurisdiction's control is flagged and left out unless ``ignore_authority``."""
+        from graphflow.analysis.whatif import Scenario, prepare
 
-        sc = Scenario(tuple(str(p) for p in assume), tuple(close))
-        return sc, apply(self.pack, sc)
+        sc = prepare(self.pack, Scenario(tuple(str(p) for p in assume), tuple(close),
+                                         ignore_authority))
+        return sc, sc.pack
 
     # -- routes
 
@@ -599,14 +631,15 @@ class Audit:
                max_hops: int = DEFAULT_MAX_HOPS, statuses: Any = None,
                limit: int | None = None, order: str = "status",
                evidence_horizon: int | None = None, assume: Sequence[str | Path] = (),
-               close: Sequence[str] = ()) -> Routes:
+               close: Sequence[str] = (),
+              ignore_authority: bool = False) -> Routes:
         """Every route from a trigger to a target with each hop's status and evidence,
         sorted by ``order`` ("status", "hops", "confidence", "ranked"), the first ``limit``
         of them (found without building the others), only the given ``statuses``."""
         query = self.query(source, target, profile=profile, facts=facts, sets=sets,
                            as_of=as_of, max_hops=max_hops, statuses=statuses, limit=limit,
                            order=order, evidence_horizon=evidence_horizon)
-        return self._routes(query, *self.scenario(assume, close))
+        return self._routes(query, *self.scenario(assume, close, ignore_authority))
 
     def leaks(self, source: str | None = None, target: str | None = None, *,
               profile: str | None = None, facts: Mapping[str, Any] | None = None,
@@ -614,7 +647,8 @@ class Audit:
               max_hops: int = DEFAULT_MAX_HOPS, limit: int | None = None,
               order: str = "status", evidence_horizon: int | None = None,
               practice: bool = False, assume: Sequence[str | Path] = (),
-              close: Sequence[str] = ()) -> Routes:
+              close: Sequence[str] = (),
+              ignore_authority: bool = False) -> Routes:
         """The open routes (information that reaches the target for this case on this date),
         those with current evidence first. With ``practice``, also the practice leaks: routes
         closed only by rules that sources say are not followed."""
@@ -623,7 +657,7 @@ class Audit:
                            as_of=as_of, max_hops=max_hops, statuses=statuses,
                            limit=None if practice else limit, order=order,
                            evidence_horizon=evidence_horizon)
-        return self._routes(query, *self.scenario(assume, close), leaks=True,
+        return self._routes(query, *self.scenario(assume, close, ignore_authority), leaks=True,
                             practice_limit=limit if practice else None, practice=practice)
 
     def _routes(self, query: RouteQuery, scenario: Any, after: Pack, *, leaks: bool = False,
@@ -659,7 +693,7 @@ class Audit:
                sets: Sequence[str] = (), as_of: dt.date | str | None = None,
                max_hops: int = DEFAULT_MAX_HOPS, statuses: Any = None,
                limit: int | None = None, order: str = "status",
-               evidence_horizon: int | None = None) -> WhatIf:
+               evidence_horizon: int | None = None, ignore_authority: bool = False) -> WhatIf:
         """The same route question asked of the pack as it is and with hypothetical rules
         (``assume``: rule files in the pack's format) and closed flows (``close``)."""
         if not assume and not close:
@@ -668,7 +702,7 @@ class Audit:
         query = self.query(source, target, profile=profile, facts=facts, sets=sets,
                            as_of=as_of, max_hops=max_hops, statuses=statuses, limit=limit,
                            order=order, evidence_horizon=evidence_horizon)
-        scenario, after = self.scenario(assume, close)
+        scenario, after = self.scenario(assume, close, ignore_authority)
         with self.engine() as engine:
             before = Routes(self.pack, run_query(self.pack, engine, query))
         return WhatIf(before, self._routes(query, scenario, after))
@@ -678,13 +712,14 @@ class Audit:
               sets: Sequence[str] = (), as_of: dt.date | str | None = None,
               max_hops: int = DEFAULT_MAX_HOPS, statuses: Any = None,
               evidence_horizon: int | None = None, assume: Sequence[str | Path] = (),
-              close: Sequence[str] = ()) -> Counts:
+              close: Sequence[str] = (),
+              ignore_authority: bool = False) -> Counts:
         """Routes per status and open routes per evidence state, counted while streaming
         (no route kept: bounded memory on any pack). Statuses left out count 0."""
         query = self.query(source, target, profile=profile, facts=facts, sets=sets,
                            as_of=as_of, max_hops=max_hops, statuses=statuses,
                            evidence_horizon=evidence_horizon)
-        _, after = self.scenario(assume, close)
+        _, after = self.scenario(assume, close, ignore_authority)
         with self.engine() as engine:
             counts = count_routes(after, engine, query)
             if query.statuses and Status.OPEN not in query.statuses:
@@ -710,34 +745,53 @@ class Audit:
                                     if r.status in wanted]
 
     def cut(self, source: str | None = None, target: str | None = None, *,
-            include: str = "open", controllable_by: str | None = None, weighted: bool = False,
+            include: str = "open", controllable_by: str | None = None, weighted: bool = True,
             allow_trigger_cut: bool = False, profile: str | None = None,
             facts: Mapping[str, Any] | None = None, sets: Sequence[str] = (),
             as_of: dt.date | str | None = None, max_hops: int = DEFAULT_MAX_HOPS,
             evidence_horizon: int | None = None, assume: Sequence[str | Path] = (),
-            close: Sequence[str] = ()) -> Cut:
+            close: Sequence[str] = (), ignore_authority: bool = False,
+            allow_essential: bool = False, budget: int | None = None) -> Cut:
         """The fewest flows (``weighted``: the cheapest, discretionary practice before
         mandates) whose closure stops every open route (``include="conditional"``: and every
         conditional one), only among flows ``controllable_by`` a jurisdiction, level or actor
         can regulate. The trigger's own flows (the arrest itself being processed) are the
-        premise of the question and are never cut unless ``allow_trigger_cut``."""
-        from graphflow.analysis.cuts import minimum_cut, resolve_controller
+        premise of the question and are never cut unless ``allow_trigger_cut``; essential
+        flows (bringing an arrestee before a judge) unless ``allow_essential``. Weights follow
+        the flow's basis unless ``weighted=False``. The cut is an exact minimum for the
+        routes found, or says it is an upper bound (``budget``: search nodes). Routes are
+        streamed; up to ``KEEP_ROUTES`` of them are kept for ``to_networkx``."""
+        from graphflow.analysis.cuts import DEFAULT_BUDGET, minimum_cut, resolve_controller
+        from graphflow.audit import iter_routes
 
         if include not in ("open", "conditional"):
             raise GraphflowError(f"include is 'open' or 'conditional', not {include!r}")
+        wanted = (Status.OPEN,) + ((Status.CONDITIONAL,) if include == "conditional" else ())
         query = self.query(source, target, profile=profile, facts=facts, sets=sets,
                            as_of=as_of, max_hops=max_hops, evidence_horizon=evidence_horizon)
-        scenario, after = self.scenario(assume, close)
+        query = replace(query, statuses=wanted)
+        scenario, after = self.scenario(assume, close, ignore_authority)
         controller = resolve_controller(self.pack, controllable_by)
-        wanted = {Status.OPEN} | ({Status.CONDITIONAL} if include == "conditional" else set())
         results: dict[str, Any] = {}
         protected: dict[str, frozenset[str]] = {}
         routes: dict[str, tuple[Route, ...]] = {}
-        for label, pack, found in self._analysed(query, scenario, after, wanted):
-            protected[label] = frozenset() if allow_trigger_cut else trigger_flows(
-                pack, query.source)
-            results[label] = minimum_cut(pack, found, controller, weighted, protected[label])
-            routes[label] = tuple(found)
+        with self.engine() as engine:
+            for label, pack in (("before", self.pack), ("after", after)):
+                if label == "after" and scenario.empty:
+                    break
+                protected[label] = frozenset() if allow_trigger_cut else trigger_flows(
+                    pack, query.source)
+                kept: list[Route] = []
+
+                def keep(stream: Iterable[Route], kept: list[Route] = kept) -> Iterator[Route]:
+                    for r in stream:
+                        if len(kept) <= KEEP_ROUTES:
+                            kept.append(r)
+                        yield r
+                results[label] = minimum_cut(
+                    pack, keep(iter_routes(pack, engine, query)), controller, weighted,
+                    protected[label], allow_essential, budget or DEFAULT_BUDGET)
+                routes[label] = tuple(kept) if len(kept) <= KEEP_ROUTES else ()
         return Cut(self.pack, query, scenario, routes, results,
                    tuple(sorted(s.value for s in wanted)), weighted, protected)
 
@@ -746,14 +800,15 @@ class Audit:
                  facts: Mapping[str, Any] | None = None, sets: Sequence[str] = (),
                  as_of: dt.date | str | None = None, max_hops: int = DEFAULT_MAX_HOPS,
                  evidence_horizon: int | None = None, assume: Sequence[str | Path] = (),
-                 close: Sequence[str] = ()) -> Exposure:
+                 close: Sequence[str] = (),
+              ignore_authority: bool = False) -> Exposure:
         """Which data items reach the target on routes with these statuses, by how many
         routes, how fast and how well sourced."""
         from graphflow.analysis.exposure import exposure as compute
 
         query = self.query(source, target, profile=profile, facts=facts, sets=sets,
                            as_of=as_of, max_hops=max_hops, evidence_horizon=evidence_horizon)
-        scenario, after = self.scenario(assume, close)
+        scenario, after = self.scenario(assume, close, ignore_authority)
         wanted = set(_statuses(statuses))
         items: dict[str, list[dict[str, Any]]] = {}
         routes: dict[str, tuple[Route, ...]] = {}
@@ -765,51 +820,110 @@ class Audit:
     def diff(self, first: dt.date | str, second: dt.date | str, source: str | None = None,
              target: str | None = None, *, profile: str | None = None,
              facts: Mapping[str, Any] | None = None, sets: Sequence[str] = (),
-             max_hops: int = DEFAULT_MAX_HOPS, evidence_horizon: int | None = None) -> Diff:
+             max_hops: int = DEFAULT_MAX_HOPS, evidence_horizon: int | None = None,
+             assume: Sequence[str | Path] = (), close: Sequence[str] = (),
+             ignore_authority: bool = False) -> Diff:
         """Routes whose status changed between two dates, and the rules or flows that
-        changed between them."""
-        from graphflow.analysis.compare import compare_routes, rules_changed_between
-
+        changed between them; with a what-if, the same diff of the changed pack (``after``)."""
         d1, d2 = _date(first, "--as-of"), _date(second, "--as-of")
         if d1 == d2:
             raise GraphflowError(f"both --as-of dates are {d1}", hint="give two different dates")
         query = self.query(source, target, profile=profile, facts=facts, sets=sets, as_of=d1,
                            max_hops=max_hops, evidence_horizon=evidence_horizon)
+        scenario, changed = self.scenario(assume, close, ignore_authority)
         with self.engine() as engine:
-            before = run_query(self.pack, engine, query).routes
-            after = run_query(self.pack, engine, replace(query, as_of=d2)).routes
+            out = self._diff(engine, self.pack, query, d1, d2)
+            if scenario.empty:
+                return out
+            return replace(out, scenario=scenario,
+                           whatif=self._diff(engine, changed, query, d1, d2))
+
+    @staticmethod
+    def _diff(engine: Any, pack: Pack, query: RouteQuery, d1: dt.date, d2: dt.date) -> Diff:
+        from graphflow.analysis.compare import compare_routes, rules_changed_between
+
+        before = run_query(pack, engine, query).routes
+        after = run_query(pack, engine, replace(query, as_of=d2)).routes
         flows = {f for r in before for f in r.flows}
-        return Diff(self.pack, query, (d1, d2), tuple(before), tuple(after),
+        return Diff(pack, query, (d1, d2), tuple(before), tuple(after),
                     tuple(compare_routes(before, after)),
-                    tuple(rules_changed_between(self.pack, flows, d1, d2)))
+                    tuple(rules_changed_between(pack, flows, d1, d2)))
 
     def timeline(self, source: str | None = None, target: str | None = None, *,
                  since: dt.date | str | None = None, as_of: dt.date | str | None = None,
                  profile: str | None = None, facts: Mapping[str, Any] | None = None,
                  sets: Sequence[str] = (), max_hops: int = DEFAULT_MAX_HOPS,
-                 evidence_horizon: int | None = None) -> Timeline:
+                 evidence_horizon: int | None = None, assume: Sequence[str | Path] = (),
+                 close: Sequence[str] = (), ignore_authority: bool = False) -> Timeline:
         """Each route's status (and evidence state) before the first change date, then every
         date on which it changes, with the causes. ``as_of`` only orders the routes (by
-        their status then; default today); ``since`` ignores earlier change dates."""
+        their status then; default today); ``since`` ignores earlier change dates. With a
+        what-if, the changed pack's timeline too (``after``)."""
         from graphflow.analysis.timeline import timeline as compute
 
         query = self.query(source, target, profile=profile, facts=facts, sets=sets,
                            as_of=as_of, max_hops=max_hops, evidence_horizon=evidence_horizon)
         start = _date(since, "--since")
+        scenario, changed = self.scenario(assume, close, ignore_authority)
         with self.engine() as engine:
             result = compute(self.pack, engine, query, since=start)
             shown = {r["route"] for r in result["routes"]}
             routes = tuple(r for r in run_query(self.pack, engine, query).routes
                            if r.id in shown)
-        return Timeline(self.pack, query, as_of is not None, result, routes)
+            after = None if scenario.empty else compute(changed, engine, query, since=start)
+        return Timeline(self.pack, query, as_of is not None, result, routes,
+                        None if scenario.empty else scenario, after)
+
+    def timeline_stream(self, source: str | None = None, target: str | None = None, *,
+                        since: dt.date | str | None = None, as_of: dt.date | str | None = None,
+                        profile: str | None = None, facts: Mapping[str, Any] | None = None,
+                        sets: Sequence[str] = (), max_hops: int = DEFAULT_MAX_HOPS,
+                        evidence_horizon: int | None = None,
+                        assume: Sequence[str | Path] = (), close: Sequence[str] = (),
+                        ignore_authority: bool = False
+                        ) -> Iterator[tuple[str, dict[str, Any], Iterator[dict[str, Any]]]]:
+        """The timeline for packs of any size: ("before", head, routes) and, with a what-if,
+        ("after", head, routes); the routes are streamed (nothing kept per route). The head
+        is ``Timeline.to_dict()`` without ``routes``; each route is one of its rows."""
+        from graphflow.analysis.timeline import timeline_stream
+
+        query = self.query(source, target, profile=profile, facts=facts, sets=sets,
+                           as_of=as_of, max_hops=max_hops, evidence_horizon=evidence_horizon)
+        start = _date(since, "--since")
+        scenario, changed = self.scenario(assume, close, ignore_authority)
+        with self.engine() as engine:
+            for label, pack in (("before", self.pack), ("after", changed)):
+                if label == "after" and scenario.empty:
+                    return
+                head, rows = timeline_stream(pack, engine, query, since=start)
+                out = _head(self.pack, query, None if scenario.empty else scenario)
+                if as_of is None:
+                    out["query"]["as_of"] = None
+                out.update(head)
+                yield label, out, rows
 
     def explain(self, ident: str, source: str | None = None, target: str | None = None, *,
                 profile: str | None = None, facts: Mapping[str, Any] | None = None,
                 sets: Sequence[str] = (), as_of: dt.date | str | None = None,
                 max_hops: int = DEFAULT_MAX_HOPS,
-                evidence_horizon: int | None = None) -> Explanation:
+                evidence_horizon: int | None = None, assume: Sequence[str | Path] = (),
+                close: Sequence[str] = (), ignore_authority: bool = False) -> Explanation:
         """A route (``r-...``: found for this case and date), flow, rule, actor, profile,
-        source or conflict, with its citations and the source conflicts about it."""
+        source or conflict, with its citations and the source conflicts about it. With a
+        what-if, the same item explained in the changed pack (``after``)."""
+        if assume or close:
+            scenario, changed = self.scenario(assume, close, ignore_authority)
+            before = self.explain(ident, source, target, profile=profile, facts=facts,
+                                  sets=sets, as_of=as_of, max_hops=max_hops,
+                                  evidence_horizon=evidence_horizon)
+            after = Audit(changed, self.backend).explain(
+                ident, source, target, profile=profile, facts=facts, sets=sets, as_of=as_of,
+                max_hops=max_hops, evidence_horizon=evidence_horizon)
+            data = dict(before.data)
+            data["scenario"] = scenario.as_dict()
+            data["what_if"] = scenario.details()
+            data["after"] = after.data
+            return replace(before, data=data)
         from graphflow.report.explain import EXPLAINERS, conflicts_about, explain_simple
 
         if ident.startswith("r-"):

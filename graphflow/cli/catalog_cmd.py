@@ -12,6 +12,7 @@ from graphflow.cli.options import (
     pack_option,
     parse_as_of,
     query_options,
+    whatif_options,
 )
 
 KINDS = ("actors", "flows", "rules", "profiles", "sources", "facts", "data-items", "conflicts",
@@ -85,11 +86,14 @@ def list_cmd(kind, data, fmt):
 @query_options
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
               show_default=True)
-def explain(ident, data, source, target, profile, sets, as_of, max_hops, fmt):
+@whatif_options
+def explain(ident, data, source, target, profile, sets, as_of, max_hops, fmt, assume, close,
+            ignore_authority):
     """Explain a route, flow, rule, actor, profile or source, with its citations.
 
     Route ids (r-...) come from `graphflow routes`; give the same --profile/--as-of to see
-    the same statuses.
+    the same statuses. With --assume-rule/--close, the item is explained before and after
+    the what-if.
 
     Example: graphflow explain fbi-prints-to-dhs
     """
@@ -98,14 +102,28 @@ def explain(ident, data, source, target, profile, sets, as_of, max_hops, fmt):
     audit = open_pack(data)
     result = audit.explain(ident, source, target, profile=profile, sets=sets,
                            as_of=parse_as_of(as_of), max_hops=max_hops,
-                           evidence_horizon=evidence_horizon())
+                           evidence_horizon=evidence_horizon(), assume=assume, close=close,
+                           ignore_authority=ignore_authority)
     out = result.to_dict()
     if fmt == "json":
         emit(dump_json(out))
-    elif result.route is not None:
+        return
+    after = out.pop("after", None)
+    if after is not None:
+        from graphflow.report.analysis import whatif_lines
+
+        emit("\n".join(whatif_lines(out)) + "\n[before]\n")
+    _render(audit.pack, out)
+    if after is not None:
+        emit("[after]\n")
+        _render(audit.pack, after)
+
+
+def _render(pack, out) -> None:
+    if out.get("type") == "route":
         from graphflow.report.routes import render_table
 
-        emit(render_table(audit.pack, out["report"]))
+        emit(render_table(pack, out["report"]))
     else:
         from graphflow.report.explain import render_explain
 

@@ -126,12 +126,16 @@ def query_options(f: Callable) -> Callable:
 
 
 def whatif_options(f: Callable) -> Callable:
-    """--assume-rule FILE and --close FLOW: a what-if scenario."""
+    """--assume-rule FILE, --close FLOW and --ignore-authority: a what-if scenario."""
+    f = click.option("--ignore-authority", "ignore_authority", is_flag=True,
+                     help="What-if: also apply a hypothetical rule's effects on flows its "
+                          "jurisdiction does not control (they are flagged either way).")(f)
     f = click.option("--close", "close", multiple=True, metavar="FLOW", callback=not_empty,
                      help="What-if: assume this flow is closed (repeatable).")(f)
     return click.option("--assume-rule", "assume", multiple=True, metavar="FILE.yaml",
                         callback=not_empty,
-                        help="What-if: add hypothetical rules (the pack's rule format).")(f)
+                        help="What-if: add hypothetical rules (the pack's rule format; "
+                             "citations optional, marked hypothetical; see examples/).")(f)
 
 
 def dump_json(data: Any) -> str:

@@ -100,6 +100,7 @@ def _run(args: dict[str, Any], *, leaks: bool = False) -> None:
         "sets": args["sets"], "as_of": parse_as_of(args["as_of"]),
         "max_hops": args["max_hops"], "evidence_horizon": evidence_horizon(),
         "assume": args["assume"], "close": args["close"],
+        "ignore_authority": args["ignore_authority"],
     }
     try:
         if args["count"]:
@@ -126,6 +127,10 @@ def _run(args: dict[str, Any], *, leaks: bool = False) -> None:
     elif fmt == "md":
         from graphflow.report.routes import render_md
 
+        if result.scenario is not None:
+            from graphflow.report.analysis import render_whatif
+
+            emit(render_whatif(out))
         emit(render_md(out))
     else:
         from graphflow.report.routes import render_table
