@@ -174,8 +174,24 @@ def timeline(data, source, target, profile, sets, max_hops, since, as_of, assume
 
 
 def _timeline_json(parts) -> None:
-    """The JSON of ``Timeline.to_dict()``, written route by route (no list kept)."""
+    """The JSON of ``Timeline.to_dict()``, written as the routes stream in: one route per line
+    (no list kept). Rows sharing a status sequence share its text (dates and status names,
+    nothing from the pack, so no escaping needed); the rest goes through the terminal-safe
+    pass like every output."""
     import json
+
+    from graphflow.report.tables import terminal_safe
+
+    shared: dict[int, tuple[object, str]] = {}
+
+    def row_text(row: dict) -> str:
+        statuses = row["statuses"]
+        got = shared.get(id(statuses))
+        if got is None or got[0] is not statuses:
+            got = shared[id(statuses)] = (statuses, json.dumps(statuses))
+        rest = {k: v for k, v in row.items() if k != "statuses"}
+        body = terminal_safe(json.dumps(rest, ensure_ascii=False, default=str))
+        return body[:-1] + ', "statuses": ' + got[1] + "}"
 
     def dumped(value: object, indent: int) -> str:
         text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
@@ -183,10 +199,16 @@ def _timeline_json(parts) -> None:
 
     def routes(rows, indent: int) -> None:
         emit('"routes": [')
+        pad = "\n" + " " * (indent + 2)
+        batch: list[str] = []
         first = True
         for row in rows:
-            emit(("\n" if first else ",\n") + " " * (indent + 2) + dumped(row, indent + 2))
+            batch.append(("" if first else ",") + pad + row_text(row))
             first = False
+            if len(batch) >= 500:
+                click.echo("".join(batch), nl=False)
+                batch.clear()
+        click.echo("".join(batch), nl=False)
         emit("]" if first else "\n" + " " * indent + "]")
 
     for label, head, rows in parts:
