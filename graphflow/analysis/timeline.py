@@ -199,19 +199,20 @@ def _walk_all(pack: Pack, engine: Any, query: RouteQuery, fold: Any, seed: Any
     """(flow ids, fold over all but the last flow) for every route, statuses ignored: the
     engine folds along its search stack when it can, else the fold is done per route."""
     from graphflow.audit import _walk
+    from graphflow.engines.base import RouteWalker
 
     targets = frozenset(pack.descendants(query.target))
 
     def level(_flow: str) -> int:
         return 0
 
-    folded = getattr(engine, "walk_folded", None)
-    if folded is not None:
-        for flows, _sev, acc in folded(query.source, targets, query.max_hops, level, fold,
-                                       seed, None, None):
-            yield flows, acc
+    if isinstance(engine, RouteWalker):
+        for flows, _sev, acc in engine.walk(query.source, targets, query.max_hops, level,
+                                            None, None, fold, seed):
+            yield tuple(flows), acc
         return
-    for flows, _sev in _walk(engine, query, targets, level):
+    for walked in _walk(engine, query, targets, level):
+        flows = walked[0]
         acc = seed
         for f in flows[:-1]:
             acc = fold(acc, f)
