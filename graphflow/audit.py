@@ -250,7 +250,8 @@ def count_routes(pack: Pack, engine: RouteEngine, query: RouteQuery) -> dict[str
 def top_routes(pack: Pack, engine: RouteEngine, query: RouteQuery, k: int) -> list[Route]:
     """The first k routes of the query's sorted list (as run_query sorts them), found level by
     level: by status then length ("status", "ranked"), or by length ("hops"). Only the routes
-    of the levels before the k-th route are built; "confidence" keeps a heap of k."""
+    of the levels before the k-th route are built; "confidence" and "impact" keep a heap of
+    k."""
     if k < 1:
         return []
     evaluator, level = _levels(pack, query)
@@ -262,7 +263,7 @@ def top_routes(pack: Pack, engine: RouteEngine, query: RouteQuery, k: int) -> li
     def key(route: Route) -> tuple:
         return sort_key(route, order, pack)
 
-    if order == "confidence" or not isinstance(engine, RouteWalker):
+    if order in ("confidence", "impact") or not isinstance(engine, RouteWalker):
         routes = (make(flows, acc) for flows, sev, acc in
                   _walk(engine, query, targets, level, _cap(query), make=make) if sev in keep)
         return heapq.nsmallest(k, routes, key=key)

@@ -138,19 +138,42 @@ def build_route(pack: Pack, evaluator: StatusEvaluator, flow_ids: Sequence[str])
     return RouteBuilder(pack, evaluator)(tuple(flow_ids))
 
 
-ORDERS = ("status", "hops", "confidence", "ranked")
+ORDERS = ("impact", "status", "hops", "confidence", "ranked")
+DEFAULT_ORDER = "impact"
+# Mechanisms that need no one's decision: the information moves by itself once triggered.
+AUTOMATIC = frozenset({"automatic", "routine", "custody-transfer"})
+_MANUAL = ("discretionary", "on-request", "physical-presence")
+
+
+def impact_key(route: Route, pack: Pack) -> tuple[Any, ...]:
+    """The "impact" order (the default; docs/ranking.md): the routes that matter most for the
+    person come first. After the status (open first):
+
+    1. evidence state: current, then stale, then unverified (do the sources speak for the
+       date?);
+    2. confidence: documented, then reported, then alleged (how well sourced);
+    3. how many hops depend on the person's facts (a hop with a ``when`` condition): a route
+       that fires for everyone with this trigger comes before one that needs a court date;
+    4. how many hops need someone's decision or presence (not automatic, routine or a custody
+       transfer): automatic routes first;
+    5. length, then the route id (a total order: the same input, the same list)."""
+    flows = [pack.flows[f] for f in route.flows]
+    conditioned = sum(f.when is not None for f in flows)
+    manual = sum(f.mechanism not in AUTOMATIC for f in flows)
+    return (route.status.severity, route.evidence.rank, -route.confidence.rank, conditioned,
+            manual, len(route.flows), route.id)
 
 
 def sort_key(route: Route, order: str, pack: Pack) -> tuple[Any, ...]:
-    """Sort keys: by status (open first), by length, by confidence, or a ranked blend."""
+    """Sort keys: by impact (the default, see ``impact_key``), by status (open first), by
+    length, by confidence, or "ranked" (open, short, automatic and best-sourced first)."""
+    if order == "impact":
+        return impact_key(route, pack)
     if order == "hops":
         return (len(route.flows), route.status.severity, route.id)
     if order == "confidence":
         return (-route.confidence.rank, route.status.severity, len(route.flows), route.id)
     if order == "ranked":
-        manual = sum(
-            pack.flows[f].mechanism in ("discretionary", "on-request", "physical-presence")
-            for f in route.flows
-        )
+        manual = sum(pack.flows[f].mechanism in _MANUAL for f in route.flows)
         return (route.status.severity, len(route.flows), manual, -route.confidence.rank, route.id)
     return (route.status.severity, len(route.flows), route.id)
