@@ -40,7 +40,7 @@ from graphflow.audit import (
     run_query,
 )
 from graphflow.core.model import Pack
-from graphflow.core.routes import Route
+from graphflow.core.routes import DEFAULT_ORDER, Route
 from graphflow.core.status import Status
 from graphflow.errors import GraphflowError
 
@@ -146,6 +146,8 @@ class Routes:
     scenario: Any = None  # analysis.whatif.Scenario, when one was given
     before_summary: Mapping[str, int] | None = None
     changes: tuple[Any, ...] = ()  # analysis.compare.RouteChange
+    deciders: tuple[Any, ...] = ()  # analysis.unknowns.Decider: what would change the answer
+    trigger_hint: Mapping[str, Any] | None = None  # when the case cannot fire the trigger
 
     @property
     def routes(self) -> list[Route]:
@@ -174,9 +176,15 @@ class Routes:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``graphflow routes|leaks --format json`` (JSON ``version`` 2)."""
-        from graphflow.report.routes import report_dict
+        from graphflow.report.routes import hint_words, report_dict
 
         out = report_dict(self.pack, self.report)
+        out["what_would_change"] = [d.as_dict() for d in self.deciders]
+        hint = None
+        if self.trigger_hint is not None:
+            hint = dict(self.trigger_hint)
+            hint["message"] = hint_words(self.pack, hint, self.query.as_of)
+        out["trigger_hint"] = hint
         if self.scenario is not None and not self.scenario.empty:
             out["scenario"] = self.scenario.as_dict()
             if hasattr(self.scenario, "details"):
@@ -604,7 +612,7 @@ class Audit:
               profile: str | None = None, facts: Mapping[str, Any] | None = None,
               sets: Sequence[str] = (), as_of: dt.date | str | None = None,
               max_hops: int = DEFAULT_MAX_HOPS, statuses: Any = None, limit: int | None = None,
-              order: str = "status", evidence_horizon: int | None = None) -> RouteQuery:
+              order: str = DEFAULT_ORDER, evidence_horizon: int | None = None) -> RouteQuery:
         """A checked RouteQuery (names resolved, facts typed, bounds checked)."""
         texts = list(sets) + [f"{k}={_fact_text(v)}" for k, v in (facts or {}).items()]
         return make_query(
@@ -629,12 +637,13 @@ class Audit:
                profile: str | None = None, facts: Mapping[str, Any] | None = None,
                sets: Sequence[str] = (), as_of: dt.date | str | None = None,
                max_hops: int = DEFAULT_MAX_HOPS, statuses: Any = None,
-               limit: int | None = None, order: str = "status",
+               limit: int | None = None, order: str = DEFAULT_ORDER,
                evidence_horizon: int | None = None, assume: Sequence[str | Path] = (),
                close: Sequence[str] = (),
               ignore_authority: bool = False) -> Routes:
         """Every route from a trigger to a target with each hop's status and evidence,
-        sorted by ``order`` ("status", "hops", "confidence", "ranked"), the first ``limit``
+        sorted by ``order`` ("impact", the default, docs/ranking.md; "status", "hops",
+        "confidence", "ranked"), the first ``limit``
         of them (found without building the others), only the given ``statuses``."""
         query = self.query(source, target, profile=profile, facts=facts, sets=sets,
                            as_of=as_of, max_hops=max_hops, statuses=statuses, limit=limit,
@@ -645,7 +654,7 @@ class Audit:
               profile: str | None = None, facts: Mapping[str, Any] | None = None,
               sets: Sequence[str] = (), as_of: dt.date | str | None = None,
               max_hops: int = DEFAULT_MAX_HOPS, limit: int | None = None,
-              order: str = "status", evidence_horizon: int | None = None,
+              order: str = DEFAULT_ORDER, evidence_horizon: int | None = None,
               practice: bool = False, assume: Sequence[str | Path] = (),
               close: Sequence[str] = (),
               ignore_authority: bool = False) -> Routes:
@@ -664,6 +673,7 @@ class Audit:
                 practice: bool = False, practice_limit: int | None = None) -> Routes:
         with self.engine() as engine:
             report = run_query(after, engine, query)
+            found = self._would_change(after, engine, query)
             routes = report.routes
             if practice:
                 kept = [r for r in routes if r.is_leak or r.practice_leak]
@@ -672,9 +682,18 @@ class Audit:
                 routes = sorted(routes, key=lambda r: not (r.is_leak and r.evidence.current))
             report = replace(report, routes=routes)
             if scenario.empty:
-                return Routes(after, report)
+                return Routes(after, report, **found)
             changes, before_summary = self._compare(engine, after, query)
-        return Routes(after, report, scenario, before_summary, tuple(changes))
+        return Routes(after, report, scenario, before_summary, tuple(changes), **found)
+
+    @staticmethod
+    def _would_change(pack: Pack, engine: Any, query: RouteQuery) -> dict[str, Any]:
+        """What would change the answer (analysis.unknowns): the unknown facts that decide
+        conditional routes, and the other triggers when the case cannot fire this one."""
+        from graphflow.analysis.unknowns import deciding_facts, trigger_hint
+
+        return {"deciders": tuple(deciding_facts(pack, engine, query)),
+                "trigger_hint": trigger_hint(pack, engine, query)}
 
     def _compare(self, engine: Any, after: Pack, query: RouteQuery
                  ) -> tuple[list[Any], dict[str, int]]:
@@ -692,7 +711,7 @@ class Audit:
                profile: str | None = None, facts: Mapping[str, Any] | None = None,
                sets: Sequence[str] = (), as_of: dt.date | str | None = None,
                max_hops: int = DEFAULT_MAX_HOPS, statuses: Any = None,
-               limit: int | None = None, order: str = "status",
+               limit: int | None = None, order: str = DEFAULT_ORDER,
                evidence_horizon: int | None = None, ignore_authority: bool = False) -> WhatIf:
         """The same route question asked of the pack as it is and with hypothetical rules
         (``assume``: rule files in the pack's format) and closed flows (``close``)."""
@@ -704,7 +723,8 @@ class Audit:
                            order=order, evidence_horizon=evidence_horizon)
         scenario, after = self.scenario(assume, close, ignore_authority)
         with self.engine() as engine:
-            before = Routes(self.pack, run_query(self.pack, engine, query))
+            before = Routes(self.pack, run_query(self.pack, engine, query),
+                            **self._would_change(self.pack, engine, query))
         return WhatIf(before, self._routes(query, scenario, after))
 
     def count(self, source: str | None = None, target: str | None = None, *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -36,7 +37,7 @@ def test_leaks_only_open(run_cli):
 
 def test_table_is_readable_hop_by_hop(run_cli):
     code, out, _ = run_cli("routes", "--profile", "fare-evasion", "--as-of", "2017-03-01",
-                           "--status", "open", "--limit", "1")
+                           "--status", "open", "--limit", "1", "--detail")
     assert code == 0
     assert "Route r-" in out and "OPEN" in out and "1. nypd-arrest → " in out
     assert "source: " in out
@@ -57,8 +58,9 @@ def test_markdown(run_cli):
     _, data, _ = run_cli("leaks", "--profile", "fare-evasion", "--as-of", "2017-03-01",
                          "--format", "json")
     ids = [r["id"] for r in json.loads(data)["routes"]]
-    assert ids and [line.split()[2].rstrip(":") for line in out.splitlines()
-                    if line.startswith("## Route ")] == ids
+    assert ids and [re.match(r"## \d+\. Route (r-[0-9a-f]+):", line).group(1)
+                    for line in out.splitlines() if line.startswith("## ")
+                    and " Route r-" in line] == ids
 
 
 def test_names_by_alias_and_case(run_cli):

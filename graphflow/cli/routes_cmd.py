@@ -19,6 +19,7 @@ from graphflow.cli.options import (
     query_options,
     whatif_options,
 )
+from graphflow.core.routes import DEFAULT_ORDER, ORDERS
 
 T = TypeVar("T")
 PROGRESS_AFTER = 1.0  # seconds before a progress display appears
@@ -118,6 +119,9 @@ def _run(args: dict[str, Any], *, leaks: bool = False) -> None:
         _emit_counts(counts.to_dict(), fmt)
         return
     out = result.to_dict()
+    hint = out.get("trigger_hint")
+    if hint and fmt != "table":
+        click.echo("graphflow: " + hint["message"], err=True)
     if fmt == "json":
         emit(dump_json(out))
     elif fmt == "csv":
@@ -131,15 +135,17 @@ def _run(args: dict[str, Any], *, leaks: bool = False) -> None:
             from graphflow.report.analysis import render_whatif
 
             emit(render_whatif(out))
-        emit(render_md(out))
+        emit(render_md(out, result.pack))
     else:
-        from graphflow.report.routes import render_table
+        from graphflow.report.routes import render_summary, render_table
 
         if result.scenario is not None:
             from graphflow.report.analysis import render_whatif
 
             emit(render_whatif(out))
-        emit(render_table(result.pack, out))
+        view = args["view"]
+        emit(render_summary(result.pack, out) if view == "summary" else
+             render_table(result.pack, out, verbose=view == "verbose"))
 
 
 def _emit_counts(data: dict[str, Any], fmt: str) -> None:
@@ -172,10 +178,17 @@ def _common(f):
     f = click.option("--backend", type=click.Choice(["embedded", "neo4j"]), default="embedded",
                      show_default=True, help="Route engine: in memory, or a Neo4j store "
                      "(NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE).")(f)
-    f = click.option("--order", type=click.Choice(["status", "hops", "confidence", "ranked"]),
-                     default="status", show_default=True,
-                     help="Sort order of routes (ranked: open, short, automatic and "
-                     "best-sourced first).")(f)
+    f = click.option("--order", type=click.Choice(list(ORDERS)),
+                     default=DEFAULT_ORDER, show_default=True,
+                     help="Sort order of routes (impact: open, current evidence, best "
+                     "sourced, firing for everyone and automatic first; docs/ranking.md).")(f)
+    f = click.option("--detail", "view", flag_value="detail",
+                     help="Table: hop by hop (hops shared with an earlier route folded).")(f)
+    f = click.option("--verbose", "view", flag_value="verbose",
+                     help="Table: hop by hop, with the rules that do not restrict a hop or "
+                     "are not in force.")(f)
+    f = click.option("--summary", "view", flag_value="summary", default=True,
+                     help="Table: one short block per route (the default).")(f)
     f = click.option("--limit", type=int, default=None,
                      help="Show at most N routes: the first N in the chosen order, found "
                      "without building the others.")(f)
