@@ -27,7 +27,8 @@ HOP_KEYS = ("flow", "status", "reasons", "confidence", "grade")
 
 def _nowhere(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _nowhere(v) for k, v in value.items() if k != "where"}
+        # "words" is a reason's plain-language rendering (report.words), not part of the answer
+        return {k: _nowhere(v) for k, v in value.items() if k not in ("where", "words")}
     if isinstance(value, list):
         return [_nowhere(v) for v in value]
     return value
