@@ -133,6 +133,9 @@ def html(data, source, target, profile, sets, as_of, max_hops, routes_mode, stat
 
     It makes no network request, runs no code from the data (all text is escaped), and shows
     the routes, each hop's status and the quoted evidence in tooltips.
+
+    Example: graphflow export html -o case.html --profile fare-evasion --as-of 2017-03-01
+    --from nypd-arrest --to ice
     """
     from graphflow.errors import GraphflowError
     from graphflow.export.formats import write_bytes
@@ -199,6 +202,8 @@ def graphml(data, source, target, profile, sets, as_of, max_hops, routes_mode, s
     """GraphML (yEd, Cytoscape, networkx): actors as nodes, flows as edges keyed by flow id.
 
     Lists are joined with '; ', citations with ' | '.
+
+    Example: graphflow export graphml -o nyc.graphml --as-of 2017-03-01
     """
     _write_one("graphml", data, source, target, profile, sets, as_of, max_hops, routes_mode,
                status, backend, output)
@@ -209,7 +214,10 @@ def graphml(data, source, target, profile, sets, as_of, max_hops, routes_mode, s
 @output_option("GEXF file to write ('-' for stdout).")
 def gexf(data, source, target, profile, sets, as_of, max_hops, routes_mode, status, backend,
          output):
-    """GEXF (Gephi): actors as nodes labelled by name, flows as edges with the flow id as id."""
+    """GEXF (Gephi): actors as nodes labelled by name, flows as edges with the flow id as id.
+
+    Example: graphflow export gexf -o nyc.gexf --profile fare-evasion --as-of 2017-03-01
+    """
     _write_one("gexf", data, source, target, profile, sets, as_of, max_hops, routes_mode,
                status, backend, output)
 
@@ -223,6 +231,9 @@ def json_cmd(data, source, target, profile, sets, as_of, max_hops, routes_mode, 
     route query, the hop statuses with their reasons and the routes.
 
     Read it back with networkx.node_link_graph(data, edges="edges").
+
+    Example: graphflow export json -o routes.json --from nypd-arrest --to ice
+    --profile fare-evasion --as-of 2017-03-01
     """
     _write_one("json", data, source, target, profile, sets, as_of, max_hops, routes_mode,
                status, backend, output)
@@ -248,6 +259,8 @@ def csv_cmd(data, source, target, profile, sets, as_of, max_hops, routes_mode, s
 
     For `neo4j-admin database import` files (the graph exactly as `graphflow neo4j load`
     writes it), use `graphflow export neo4j-csv -o FOLDER`.
+
+    Example: graphflow export csv -o nyc-csv --as-of 2017-03-01
     """
     from graphflow.export.formats import csv_files, write_folder
 

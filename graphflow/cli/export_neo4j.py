@@ -45,6 +45,8 @@ def cypher(data, with_statuses, as_of, max_hops, output):
 
     Parameter-free statements, one per line: the schema, then one transaction (:begin /
     :commit) that replaces the pack. Run: cypher-shell -d neo4j -f nyc.cypher
+
+    Example: graphflow export cypher -o nyc.cypher
     """
     from graphflow.store.script import cypher_script, write_script
 
@@ -64,7 +66,10 @@ def cypher(data, with_statuses, as_of, max_hops, output):
               help="Folder for the CSV files (created if missing).")
 def neo4j_csv(data, with_statuses, as_of, max_hops, output):
     """CSV files for `neo4j-admin database import full` (nodes and relationships with :ID,
-    :LABEL, :START_ID, :END_ID and :TYPE headers), with import.sh and constraints.cypher."""
+    :LABEL, :START_ID, :END_ID and :TYPE headers), with import.sh and constraints.cypher.
+
+    Example: graphflow export neo4j-csv -o nyc-import
+    """
     from graphflow.store.script import write_csv
 
     graph = _graph(data, with_statuses, as_of, max_hops)

@@ -188,7 +188,10 @@ def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops
 @neo4j_group.command("schema", epilog=ENV_HELP)
 @click.option("--print", "print_only", is_flag=True, help="Print the statements; do not connect.")
 def schema(print_only: bool) -> None:
-    """Apply the constraints and indexes (schema/neo4j/constraints.cypher); idempotent."""
+    """Apply the constraints and indexes (schema/neo4j/constraints.cypher); idempotent.
+
+    Example: graphflow neo4j schema --print
+    """
     from graphflow.store.connection import session_driver
     from graphflow.store.load import apply_schema, schema_path
 
@@ -203,7 +206,10 @@ def schema(print_only: bool) -> None:
 @neo4j_group.command("packs", epilog=ENV_HELP)
 @_result_format
 def packs(fmt: str) -> None:
-    """The packs loaded in the database."""
+    """The packs loaded in the database.
+
+    Example: graphflow neo4j packs --format json
+    """
     from graphflow.store.connection import session_driver
     from graphflow.store.load import loaded_packs
 
@@ -216,7 +222,10 @@ def packs(fmt: str) -> None:
 @click.option("--pack", "pack_id", required=True, metavar="ID", help="Id of the pack to remove.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def drop(pack_id: str, yes: bool) -> None:
-    """Remove one pack's graphflow nodes (other packs and your own nodes stay)."""
+    """Remove one pack's graphflow nodes (other packs and your own nodes stay).
+
+    Example: graphflow neo4j drop nyc --yes
+    """
     from graphflow.store.connection import session_driver
     from graphflow.store.load import drop_pack
 
@@ -240,7 +249,10 @@ def query_group() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "md"]),
               default="table", show_default=True, help="Output format.")
 def query_list(fmt: str) -> None:
-    """Every canned query, with its parameters."""
+    """Every canned query, with its parameters.
+
+    Example: graphflow query list --format md
+    """
     from graphflow.report.tables import render_rows
     from graphflow.store.queries import library
 
@@ -253,7 +265,10 @@ def query_list(fmt: str) -> None:
 @query_group.command("show")
 @click.argument("name")
 def query_show(name: str) -> None:
-    """A canned query's description, parameters and Cypher."""
+    """A canned query's description, parameters and Cypher.
+
+    Example: graphflow query show open-routes
+    """
     from graphflow.store.queries import get
 
     q = get(name)
@@ -282,7 +297,11 @@ def query_show(name: str) -> None:
 @_result_format
 @_timeout_option
 def query_run(name: str, params: tuple[str, ...], fmt: str, timeout: float) -> None:
-    """Run a canned query (read-only)."""
+    """Run a canned query (read-only).
+
+    Example: graphflow query run open-routes --param pack=nyc --param profile=fare-evasion
+    --param as_of=2017-03-01
+    """
     from graphflow.store.connection import session_driver
     from graphflow.store.queries import bind, check_requirements, get
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from graphflow.cli import complete
+
 FORMATS = ("table", "json", "csv", "md")
 # The longest route a query may ask for (also the store's limit, store/engine.MAX_HOPS_LIMIT;
 # a test checks they agree). Documented in docs/pack-format.md, "Limits".
@@ -63,7 +65,7 @@ def not_empty(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 def pack_option(f: Callable) -> Callable:
     return click.option(
         "--data", "data", envvar="GRAPHFLOW_DATA", default=None, metavar="PACK",
-        callback=not_empty,
+        callback=not_empty, shell_complete=complete.complete_pack,
         help="Pack name (bundled) or folder. Default: the bundled nyc pack.",
     )(f)
 
@@ -99,12 +101,16 @@ def case_options(f: Callable) -> Callable:
     """--from/--to/--profile/--set/--max-hops: who, from where to where."""
     opts = [
         click.option("--from", "source", default=None, metavar="ACTOR", callback=not_empty,
+                     shell_complete=complete.complete_actor,
                      help="Trigger event or actor (id, name or alias). Default: the pack's."),
         click.option("--to", "target", default=None, metavar="ACTOR", callback=not_empty,
+                     shell_complete=complete.complete_actor,
                      help="Target actor; its sub-units count too. Default: the pack's."),
         click.option("--profile", default=None, metavar="ID", callback=not_empty,
+                     shell_complete=complete.complete_profile,
                      help="Case profile (see list)."),
         click.option("--set", "sets", multiple=True, metavar="FACT=VALUE",
+                     shell_complete=complete.complete_fact,
                      help="Set or override a case fact (repeatable; value may be 'unknown')."),
         click.option("--max-hops", type=MAX_HOPS_TYPE, default=8, show_default=True,
                      help=f"Longest route, in flows (1 to {MAX_HOPS})."),
@@ -131,6 +137,7 @@ def whatif_options(f: Callable) -> Callable:
                      help="What-if: also apply a hypothetical rule's effects on flows its "
                           "jurisdiction does not control (they are flagged either way).")(f)
     f = click.option("--close", "close", multiple=True, metavar="FLOW", callback=not_empty,
+                     shell_complete=complete.complete_flow,
                      help="What-if: assume this flow is closed (repeatable).")(f)
     return click.option("--assume-rule", "assume", multiple=True, metavar="FILE.yaml",
                         callback=not_empty,
