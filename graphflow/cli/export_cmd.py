@@ -153,8 +153,12 @@ def html(data, source, target, profile, sets, as_of, max_hops, routes_mode, stat
             from graphflow.audit import open_engine
 
             start = parse_as_of(since, "--since") if since else None
-            with open_engine(backend, t.pack) as engine:
-                tl = timeline_data(t.pack, engine, t.query, since=start)
+            from graphflow.analysis.timeline import timeline as compute_timeline
+
+            with open_engine(backend, t.pack) as engine:  # the library computes, view renders
+                result = compute_timeline(t.pack, engine, t.query, since=start,
+                                          route_ids={r.id for r in t.report.routes})
+            tl = timeline_data(result, t.report.routes, t.query.as_of)
             _log(f"timeline: {len(tl['rows'])} routes on {len(tl['dates'])} dates")
         view = route_view(t.pack, t.report,
                           layout="physics" if layout == "physics" else "layered",

@@ -19,10 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from graphflow.audit import RouteQuery, RouteReport, run_query
+from graphflow.audit import RouteReport
 from graphflow.core.conditions import describe
 from graphflow.core.model import Actor, Citation, Flow, Pack
 from graphflow.core.status import STATUS_NAMES, HopStatus, StatusEvaluator
@@ -32,7 +32,10 @@ QUOTE_MAX = 1000  # characters of a quote shown in a tooltip (pack quotes are fa
 
 
 def _dates(start: dt.date | None, stop: dt.date | None) -> str:
-    return f"{start or '…'} to {stop or 'now'}"
+    """ "since X", "until Y", "from X until Y" (never "… to now")."""
+    from graphflow.report.words import span_words
+
+    return span_words(start, stop)
 
 
 def _short(text: str, width: int) -> str:
@@ -409,21 +412,20 @@ def route_view(
     return view
 
 
-def timeline_data(pack: Pack, engine: Any, query: RouteQuery,
-                  since: dt.date | None = None) -> dict[str, Any]:
-    """The query's routes on the dates of ``graphflow.analysis.timeline.timeline`` (the same
-    change dates as ``graphflow timeline``): a "before <first change>" column, every date on
-    which a shown route's status changes, and the query's date:
+def timeline_data(result: Mapping[str, Any], shown: Sequence[Any],
+                  as_of: dt.date) -> dict[str, Any]:
+    """The timeline table of a route view, from results the library computed (this module runs
+    no query): ``result`` is ``graphflow.analysis.timeline.timeline(...)`` for the ``shown``
+    routes (the same change dates as ``graphflow timeline``). A "before <first change>"
+    column, every date on which a shown route's status changes, and the query's date:
     ``{"dates": [...], "current": date, "rows": [{route, label, statuses: {date: status}}]}``."""
-    from graphflow.analysis.timeline import status_on, timeline
+    from graphflow.analysis.timeline import status_on
 
-    shown = [r for r in run_query(pack, engine, query).routes]
-    result = timeline(pack, engine, query, since=since, route_ids={r.id for r in shown})
     rows = result["routes"]
     first = min((row["before"]["until"] for row in rows), default=None)
     before = f"before {first}" if first else None
     changes = {c["date"] for row in rows for c in row["changes"]}
-    current = query.as_of.isoformat()
+    current = as_of.isoformat()
     dates = sorted(changes | {current})
     labels = route_labels(shown)
     out_rows = []
