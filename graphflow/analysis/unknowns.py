@@ -15,6 +15,7 @@ fire for the same case and have routes to the target.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,7 +33,7 @@ class Decider:
 
     fact: str
     count: int = 0
-    routes: list[str] = field(default_factory=list)  # the first NAMED_ROUTES route ids
+    routes: list[str] = field(default_factory=list)  # the NAMED_ROUTES smallest route ids
     flows: dict[str, list[str]] = field(default_factory=dict)  # route id -> hops needing it
     outcomes: dict[str, dict[str, int]] = field(default_factory=dict)  # value -> status -> n
     tested: bool = True  # False: the values cannot be listed (date, number, set)
@@ -89,9 +90,13 @@ def deciding_facts(pack: Pack, engine: RouteEngine, query: RouteQuery) -> list[D
             if not settles:
                 continue
             dec.count += 1
-            if len(dec.routes) < NAMED_ROUTES:
-                dec.routes.append(route.id)
+            # name the routes with the smallest ids: the same names whatever order the engine
+            # streams the routes in (embedded and Neo4j agree)
+            if len(dec.routes) < NAMED_ROUTES or route.id < dec.routes[-1]:
+                bisect.insort(dec.routes, route.id)
                 dec.flows[route.id] = [h.flow for h in route.hops if fact in h.missing]
+                if len(dec.routes) > NAMED_ROUTES:
+                    dec.flows.pop(dec.routes.pop())
     # a fact counted only on routes it does not settle alone decides nothing by itself
     out = [d for d in found.values() if d.count]
     out.sort(key=lambda d: (-d.count, d.fact))
