@@ -1,13 +1,15 @@
-"""Neo4j store benchmarks: load time against a naive loader, route queries against the
-embedded engine, all in the same run and on the same server.
+"""Neo4j store benchmarks: load time against a naive loader, the bulk import, route queries
+against the embedded engine, all in the same run and on the same server.
 
-    python -m benchmarks.neo4j_bench                          # NYC + a 2200-county pack
+    python -m benchmarks.neo4j_bench                          # NYC + a 3000-county pack
     python -m benchmarks.neo4j_bench --counties 0             # NYC only
     python -m benchmarks.neo4j_bench --pack /tmp/national --naive-rows 20000 --heap 4g
+    python -m benchmarks.neo4j_bench --server arcadedb        # ArcadeDB's Bolt plugin instead
     NEO4J_URI=… NEO4J_PASSWORD=… python -m benchmarks.neo4j_bench --server env
 
-The server is ArcadeDB from arcadedb-embedded (started here, stopped at the end) unless
-``--server env`` (the NEO4J_* variables; the benchmark writes packs ``<id>`` and
+The server is Neo4j Community 5.26 from tests/neo4j_launcher (jars fetched with Maven; started
+here, stopped at the end), or ArcadeDB from arcadedb-embedded (``--server arcadedb``), or the
+NEO4J_* variables' server (``--server env``; the benchmark writes packs ``<id>`` and
 ``<id>-naive`` there). Cases, one JSON line each, then a Markdown table:
 
 - ``rows``: building the rows of the graph model from the loaded pack.
@@ -18,6 +20,10 @@ The server is ArcadeDB from arcadedb-embedded (started here, stopped at the end)
   (the first rows of every node batch, then relationships between sampled nodes, up to
   ``--naive-rows`` in all) and the full time is projected from its node and relationship
   rates (``projected: true``).
+- ``bulk``: ``graphflow export neo4j-csv``'s files (``csv_s``: writing them) imported by
+  Neo4j's own ``neo4j-admin database import full`` (the command ``import.sh`` holds, run from
+  the fetched jars) into a new, empty Neo4j home (``--server neo4j`` only; ``seconds``: the
+  import, JVM start included).
 - ``routes``: ``run_query`` (routes + statuses, sorted) on the store engine and on the
   embedded engine: the median of ``--repeat`` runs, and the embedded engine's first run with
   its construction.
@@ -28,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import shlex
 import statistics
 import tempfile
 import time
@@ -128,6 +135,23 @@ def naive_projection(driver: Any, database: str, graph: GraphData,
             "rows_per_s": (n_nodes + n_rels) / measured}
 
 
+def bulk_import(graph: GraphData) -> dict[str, Any]:
+    """The CSV export imported by neo4j-admin into a fresh home: seconds, and what it says."""
+    from graphflow.store.script import write_csv
+    from tests import neo4j_launcher
+
+    with tempfile.TemporaryDirectory(prefix="graphflow-bulk-") as tmp:
+        folder = Path(tmp) / "csv"
+        _, csv_s = _timed(lambda: write_csv(graph, folder))
+        script = (folder / "import.sh").read_text()
+        args = shlex.split(script[script.index("neo4j-admin "):].replace("\\\n", " "))[1:]
+        done, took = _timed(lambda: neo4j_launcher.neo4j_admin(
+            [*args, f"--report-file={Path(tmp) / 'import.report'}"], Path(tmp) / "home",
+            cwd=folder, heap="1g"))
+    tail = [line.strip() for line in done.stdout.splitlines() if line.strip()][-6:]
+    return {"seconds": took, "csv_s": csv_s, "admin_says": " / ".join(tail)}
+
+
 def bench_pack(driver: Any, settings: Any, pack_ref: str, args: argparse.Namespace,
                emit: Callable[[dict[str, Any]], None]) -> None:
     from graphflow.audit import make_query, run_query
@@ -157,6 +181,9 @@ def bench_pack(driver: Any, settings: Any, pack_ref: str, args: argparse.Namespa
           "projected": naive["projected"], "measured_rows": naive["measured_rows"],
           "measured_seconds": naive["measured_seconds"], "rows_per_s": naive["rows_per_s"],
           "vs_reload": naive["seconds"] / reload_s})
+
+    if args.server == "neo4j":
+        emit({"case": "bulk", **info, **bulk_import(graph)})
 
     store = Neo4jEngine(driver, settings, pack)
     for source, hops, repeat in _route_cases(pack, args):
@@ -193,6 +220,8 @@ def _table(lines: list[dict[str, Any]]) -> str:
     for line in lines:
         by.setdefault(line["pack"], {})[line["case"]] = line
     for pack, cases in by.items():
+        if "naive" not in cases:
+            continue
         naive = cases["naive"]
         mark = " (projected)" if naive["projected"] else ""
         out.append(f"| {pack} | {cases['load']['flows']:,} | {cases['load']['rows']:,} | "
@@ -200,22 +229,28 @@ def _table(lines: list[dict[str, Any]]) -> str:
                    f"{naive['seconds']:.1f} s{mark} | "
                    f"{naive['seconds'] / cases['load']['seconds']:.1f}x | "
                    f"{naive['vs_reload']:.1f}x |")
-    out += ["", "| pack | query | routes | store | embedded | embedded (first run) |",
-            "|---|---|---|---|---|---|"]
+    bulk = [line for line in lines if line["case"] == "bulk"]
+    if bulk:
+        out += ["", "| pack | rows | CSV files | neo4j-admin import |", "|---|---|---|---|"]
+        out += [f"| {b['pack']} | {b['rows']:,} | {b['csv_s']:.2f} s | {b['seconds']:.2f} s |"
+                for b in bulk]
+    out += ["", "| pack | query | routes | store | embedded | embedded (first run) | ratio |",
+            "|---|---|---|---|---|---|---|"]
     for line in lines:
         if line["case"] == "routes":
             out.append(f"| {line['pack']} | {line['source']}, {line['max_hops']} hops | "
                        f"{line['routes']:,} | {line['store_s']:.3f} s | "
-                       f"{line['embedded_s']:.4f} s | {line['embedded_first_s']:.3f} s |")
+                       f"{line['embedded_s']:.4f} s | {line['embedded_first_s']:.3f} s | "
+                       f"{line['ratio']:.1f}x |")
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.neo4j_bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--server", choices=["arcadedb", "env"], default="arcadedb")
-    ap.add_argument("--heap", default="4g", help="ArcadeDB heap (-Xmx)")
-    ap.add_argument("--counties", type=int, default=2200,
+    ap.add_argument("--server", choices=["neo4j", "arcadedb", "env"], default="neo4j")
+    ap.add_argument("--heap", default="4g", help="the server's heap (-Xmx)")
+    ap.add_argument("--counties", type=int, default=3000,
                     help="generate a synthetic pack (benchmarks.generate); 0: none")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--pack", action="append", default=[],
@@ -242,6 +277,11 @@ def main(argv: list[str] | None = None) -> None:
     server = None
     if args.server == "env":
         settings = Settings.from_env()
+    elif args.server == "neo4j":
+        from tests.neo4j_launcher import Neo4jServer
+
+        server = Neo4jServer(heap=args.heap).start(timeout=300)
+        settings = Settings(server.uri or "", server.user, server.database, server.password)
     else:
         from tests.arcadedb_server import ArcadeDBServer
 

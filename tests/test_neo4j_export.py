@@ -5,6 +5,7 @@ back as neo4j-admin would, and both are compared with a loaded database."""
 from __future__ import annotations
 
 import csv
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +114,50 @@ def test_csv_files_hold_the_same_graph(loaded, tmp_path: Path) -> None:
     assert (nodes, rels) == dump
     assert (tmp_path / "constraints.cypher").read_text().count("CREATE CONSTRAINT") == len(
         NODE_BY_LABEL)
+
+
+def test_neo4j_admin_import_builds_the_same_graph(request, loaded, tmp_path: Path) -> None:
+    """The CSV files imported by Neo4j's own `neo4j-admin database import full` (the command
+    import.sh holds, run from the fetched jars' org.neo4j.cli.AdminTool) into a new server's
+    home: the same nodes, labels, relationships and properties as `neo4j load`, and after
+    constraints.cypher graphflow's route engine works on it."""
+    from graphflow.audit import make_query, run_query
+    from graphflow.engines.embedded import EmbeddedEngine
+    from graphflow.packs.loader import load_pack
+    from graphflow.store.engine import Neo4jEngine
+    from graphflow.store.load import apply_schema
+    from tests import neo4j_launcher
+
+    if neo4j_server.target(request).is_arcadedb:
+        pytest.skip("neo4j-admin import makes a Neo4j store")
+    ok, why = neo4j_launcher.available()
+    neo4j_server.require(ok, why)
+    folder = tmp_path / "csv"
+    _invoke(export_csv, "--data", "nyc", *STATUS_ARGS, "-o", str(folder))
+    script = (folder / "import.sh").read_text()
+    args = shlex.split(script[script.index("neo4j-admin "):].replace("\\\n", " "))
+    assert args[:4] == ["neo4j-admin", "database", "import", "full"]
+    home = tmp_path / "home"
+    done = neo4j_launcher.neo4j_admin(
+        [*args[1:], "--threads=2", "--max-off-heap-memory=256m",
+         f"--report-file={tmp_path / 'import.report'}"], home, cwd=folder)
+    dump, totals = loaded
+    assert f"{totals[0]} nodes" in done.stdout and f"{totals[1]} relationships" in done.stdout
+    server = neo4j_launcher.Neo4jServer(heap="512m", home=home).start(timeout=600)
+    try:  # a loaded machine can take minutes to start a second JVM
+        target = neo4j_server.Target("neo4j", server.uri or "", server.user, server.password,
+                                     server.database)
+        with target.driver() as driver:
+            imported = neo4j_server.Database(target, server.database, driver)
+            assert imported.totals() == totals
+            assert neo4j_server.graph_dump(imported, "nyc") == dump
+            apply_schema(driver, imported.name, folder / "constraints.cypher")
+            nyc = load_pack("nyc")
+            query = make_query(nyc, source="nypd-arrest", target="ice", profile="fare-evasion",
+                               as_of=SEED_DAY)
+            with Neo4jEngine(driver, imported.settings, nyc) as engine:
+                ours = [r.id for r in run_query(nyc, engine, query).routes]
+            assert ours and ours == [r.id for r in run_query(nyc, EmbeddedEngine(nyc),
+                                                             query).routes]
+    finally:
+        server.stop()

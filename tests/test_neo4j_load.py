@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shlex
 import threading
 from pathlib import Path
 
@@ -251,6 +252,29 @@ def test_connecticut_pack_loads_beside_nyc(env, run_cli) -> None:
     nyc_before = pack_counts(env.driver, env.name, "nyc")
     _load(run_cli, "--data", "connecticut")
     assert pack_counts(env.driver, env.name, "nyc") == nyc_before
+
+
+def test_docs_several_packs_block_runs(env, run_cli) -> None:
+    """docs/neo4j.md, "Several packs in one database": its commands run in order, both packs
+    end up side by side, and the pack-scoped query and the Cypher answer for each."""
+    doc = (ROOT / "docs" / "neo4j.md").read_text()
+    section = doc.split("## Several packs in one database", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block is not None
+    commands = [shlex.split(line) for line in block.group(1).splitlines() if line.strip()]
+    assert len(commands) >= 4 and all(c[0] == "graphflow" for c in commands)
+    outputs = []
+    for command in commands:
+        code, out, err = run_cli(*command[1:])
+        assert code == 0, (command, err)
+        outputs.append(out)
+    packs = json.loads(outputs[2])
+    assert {"nyc", "connecticut"} <= {p["id"] for p in packs}
+    assert next(p for p in packs if p["id"] == "nyc")["status_dates"] == [
+        "2017-03-01", "2026-11-25"]
+    assert "r-" in outputs[3] and "(no rows)" not in outputs[3]
+    assert re.search(r"^connecticut\s+\d+", outputs[4], re.M)
+    assert re.search(r"^nyc\s+\d+", outputs[4], re.M)
 
 
 def test_batch_size_must_be_positive(env, run_cli) -> None:

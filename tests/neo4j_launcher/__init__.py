@@ -119,6 +119,26 @@ def classpath() -> str:
     return os.pathsep.join([str(classes), f"{jars}/*"])
 
 
+def neo4j_admin(args: list[str], home: Path, *, cwd: Path, heap: str = "512m",
+                timeout: float = 900.0) -> subprocess.CompletedProcess[str]:
+    """Run Neo4j's own ``neo4j-admin`` (``org.neo4j.cli.AdminTool`` from the fetched jars:
+    neo4j-command-line, with the import tool's ``database import`` command) with
+    ``NEO4J_HOME=home``, in ``cwd``; raises Neo4jServerError with its output's tail if it
+    fails."""
+    home = Path(os.path.abspath(home))  # Neo4j refuses a home that is not normalised
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, NEO4J_HOME=str(home))
+    env.pop("NEO4J_CONF", None)
+    done = subprocess.run([java(), f"-Xmx{heap}", "-cp", f"{fetch()}/*", "org.neo4j.cli.AdminTool",
+                           *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
+        raise Neo4jServerError(f"neo4j-admin {' '.join(args[:3])} failed "
+                               f"(exit {done.returncode}):\n{tail}")
+    return done
+
+
 class Neo4jServer:
     """One Neo4j in its own JVM: ``start()``, then ``uri``/``user``/``password``; ``stop()``."""
 
@@ -126,8 +146,9 @@ class Neo4jServer:
     database = "neo4j"
 
     def __init__(self, heap: str = "1g", password: str | None = None,
-                 keep_files: bool = False) -> None:
+                 keep_files: bool = False, home: Path | None = None) -> None:
         self.heap = heap
+        self.home = home  # an existing NEO4J_HOME (e.g. after neo4j-admin import), kept
         self.password = password or secrets.token_urlsafe(18)
         self.keep_files = keep_files
         self.uri: str | None = None
@@ -156,7 +177,7 @@ class Neo4jServer:
         with open(self.log_path, "w", encoding="utf-8") as log:
             self._process = subprocess.Popen(
                 [java(), f"-Xmx{self.heap}", "-XX:+UseParallelGC", "-Xss2m",
-                 "-cp", cp, "Launcher", str(self.root / "home")],
+                 "-cp", cp, "Launcher", str(self.home or self.root / "home")],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
                 env=env, cwd=self.root, start_new_session=True)
         try:
