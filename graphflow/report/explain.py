@@ -7,6 +7,7 @@ from typing import Any
 from graphflow.core.conditions import describe
 from graphflow.core.model import Pack
 from graphflow.report.routes import citation_dict, source_text
+from graphflow.report.words import span_words
 
 
 def _cites(pack: Pack, cites: Any) -> list[dict[str, Any]]:
@@ -21,14 +22,14 @@ def explain_flow(pack: Pack, ident: str) -> dict[str, Any]:
         governed.append({
             "rule": rule.id, "name": rule.name, "jurisdiction": rule.jurisdiction,
             "effect": eff.effect, "when": describe(eff.when) if eff.when else None,
-            "in_force": f"{rule.starts or '…'} to {rule.ended or 'now'}", "note": eff.note,
+            "in_force": span_words(rule.starts, rule.ended), "note": eff.note,
             "sources": _cites(pack, eff.citations or rule.citations),
         })
     return {
         "type": "flow", "id": f.id, "name": f.name, "from": f.source, "to": f.target,
         "data": list(f.data), "trigger": f.trigger, "mechanism": f.mechanism, "basis": f.basis,
         "fires_when": describe(f.when) if f.when else "always",
-        "valid": f"{f.valid_from or '…'} to {f.valid_to or 'now'}",
+        "valid": span_words(f.valid_from, f.valid_to),
         "confidence": f.confidence.value, "latency": f.latency,
         "controlled_by": list(pack.controllers_of(f)), "description": f.description,
         "rules": governed, "sources": _cites(pack, f.citations),
@@ -55,7 +56,7 @@ def explain_actor(pack: Pack, ident: str) -> dict[str, Any]:
         "kind": a.kind, "level": a.level, "part_of": a.part_of,
         "parts": sorted(pack.descendants(a.id) - {a.id}),
         "jurisdiction": a.jurisdiction, "controlled_by": list(a.controlled_by),
-        "valid": f"{a.valid_from or '…'} to {a.valid_to or 'now'}",
+        "valid": span_words(a.valid_from, a.valid_to),
         "description": a.description,
         "flows_out": [f.id for f in pack.flows.values() if f.source == ident],
         "flows_in": [f.id for f in pack.flows.values() if f.target == ident],

@@ -417,9 +417,10 @@ def render_summary(pack: Pack, data: dict[str, Any]) -> str:
         for cid in used:
             on = [f"#{numbers[r['id']]}" for r in data["routes"] if cid in r.get("conflicts", [])]
             where = "every route shown" if len(on) == len(numbers) else "routes " + ", ".join(on)
-            parts.append(f"Sources disagree ({cid}) on {where}")
-        lines += [""] + _wrap("; ".join(parts)
-                              + ". Details: graphflow explain ID, or --detail.", "  ", "")
+            parts.append(f"Sources disagree ({cid}): {where}")
+        lines += ["", "Where sources disagree (details: graphflow explain ID, or --detail):"]
+        for part in parts:
+            lines += _wrap(part, "      ", "  - ")
     lines += _unknowns_lines(data)
     lines += ["", "--detail: hop by hop. " + NOTICE]
     return "\n".join(lines) + "\n"
