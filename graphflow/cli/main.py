@@ -27,6 +27,7 @@ COMMANDS = {
     "diff": "graphflow.cli.analysis_cmd:diff",
     "timeline": "graphflow.cli.analysis_cmd:timeline",
     "compare": "graphflow.cli.compare_cmd:compare",
+    "brief": "graphflow.cli.brief_cmd:brief",
 }
 
 
