@@ -24,6 +24,7 @@ from graphflow.report.routes import (
     citation_dict,
     decider_words,
     hint_words,
+    source_entry_md,
 )
 from graphflow.report.words import (
     GRADE_WORDS,
@@ -231,14 +232,7 @@ def _cite_md(c: dict[str, Any]) -> str:
 
 
 def source_line_md(s: dict[str, Any]) -> str:
-    parts = [f"{s['n']}. {_md(s.get('title') or s['id'])}."]
-    who = ", ".join(_md(s[k]) for k in ("publisher", "date") if s.get(k))
-    if who:
-        parts.append(who + ".")
-    if s.get("url"):
-        parts.append(_md_url(s["url"]))
-    parts.append(f"`{s['id']}`" + (f", file `{s['file']}`" if s.get("file") else ""))
-    return " ".join(parts)
+    return source_entry_md(s["n"], s["id"], s)
 
 
 def render_brief_md(b: dict[str, Any]) -> str:

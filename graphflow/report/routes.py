@@ -648,17 +648,20 @@ class Bibliography:
         return text
 
     def lines(self) -> list[str]:
-        out = []
-        for i, (ident, s) in enumerate(self.entries.items(), 1):
-            parts = [f"{i}. {_md(s.get('title') or ident)}."]
-            who = ", ".join(_md(s[k]) for k in ("publisher", "date") if s.get(k))
-            if who:
-                parts.append(who + ".")
-            if s.get("url"):
-                parts.append(_md_url(s["url"]))
-            parts.append(_code(ident) + (f", file {_code(s['file'])}" if s.get("file") else ""))
-            out.append(" ".join(parts))
-        return out
+        return [source_entry_md(i, ident, s)
+                for i, (ident, s) in enumerate(self.entries.items(), 1)]
+
+
+def source_entry_md(n: int, ident: str, s: dict[str, Any]) -> str:
+    """One numbered bibliography entry: title, publisher and date, URL, id and file."""
+    parts = [f"{n}. {_md(s.get('title') or ident)}."]
+    who = ", ".join(_md(s[k]) for k in ("publisher", "date") if s.get(k))
+    if who:
+        parts.append(who + ".")
+    if s.get("url"):
+        parts.append(_md_url(s["url"]))
+    parts.append(_code(ident) + (f", file {_code(s['file'])}" if s.get("file") else ""))
+    return " ".join(parts)
 
 
 def render_md(data: dict[str, Any], pack: Pack | None = None) -> str:
