@@ -1,6 +1,8 @@
 """The layered bundled packs give every answer the flat packs gave: route ids, statuses,
 reasons and evidence, for every profile and trigger at two dates (tests/parity.py; the golden
-file was written from the flat nyc and connecticut packs before they were split into layers)."""
+file was written from the flat nyc and connecticut packs before they were split into layers; its
+nyc entries were rewritten once since, by `python -m tests.parity` after the DCJS rap-sheet hops
+gained their 2018 original, a change that touched only the evidence of the routes through them)."""
 
 from __future__ import annotations
 
