@@ -26,6 +26,9 @@ from graphflow.errors import GraphflowError, did_you_mean
 from graphflow.tuning import paused_gc
 
 DEFAULT_MAX_HOPS = 8
+MAX_HOPS_LIMIT = 32
+"""The longest route any query may ask for, from the CLI or from Python (the store's own bound,
+store/engine.MAX_HOPS_LIMIT, is the same; a test checks they agree)."""
 _BY_SEVERITY = BY_SEVERITY
 
 
@@ -148,9 +151,15 @@ def make_query(
     evidence_horizon: int | None = None,
 ) -> RouteQuery:
     """Validate user input (names, facts, bounds) into a RouteQuery."""
+    if isinstance(max_hops, bool) or not isinstance(max_hops, int):
+        raise GraphflowError(f"--max-hops must be a whole number, not {str(max_hops)[:40]!r}",
+                             hint=f"the default is {DEFAULT_MAX_HOPS}")
     if max_hops < 1:
         raise GraphflowError(f"--max-hops must be at least 1, not {max_hops}",
                              hint=f"the default is {DEFAULT_MAX_HOPS}")
+    if max_hops > MAX_HOPS_LIMIT:
+        raise GraphflowError(f"--max-hops must be at most {MAX_HOPS_LIMIT}, not {max_hops}",
+                             hint="longer routes are not searched; see docs/pack-format.md")
     if limit is not None and limit < 1:
         raise GraphflowError(f"--limit must be at least 1, not {limit}")
     if order not in ORDERS:

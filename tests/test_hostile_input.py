@@ -308,9 +308,27 @@ def test_max_hops_is_capped(run_cli, command, hops, what):
 
 
 def test_the_cli_cap_is_the_store_cap():
+    from graphflow.audit import MAX_HOPS_LIMIT as LIBRARY_CAP
     from graphflow.store.engine import MAX_HOPS_LIMIT
 
-    assert MAX_HOPS == MAX_HOPS_LIMIT
+    assert MAX_HOPS == MAX_HOPS_LIMIT == LIBRARY_CAP
+
+
+@pytest.mark.parametrize("hops,what", [(10**9, f"at most {MAX_HOPS}"), (0, "at least 1"),
+                                       (True, "whole number"), ("8", "whole number"),
+                                       (8.5, "whole number")])
+@pytest.mark.parametrize("method", ["routes", "leaks", "count"])
+def test_python_callers_get_the_same_hop_cap(method, hops, what):
+    """The library bounds the search itself: a notebook cannot ask for a billion-hop walk."""
+    import graphflow
+    from graphflow.errors import GraphflowError
+
+    audit = graphflow.open_pack("nyc")
+    with pytest.raises(GraphflowError) as caught:
+        getattr(audit, method)(profile="fare-evasion", as_of="2017-03-01", max_hops=hops)
+    assert "--max-hops" in str(caught.value) and what in str(caught.value)
+    assert len(getattr(audit, method)(profile="fare-evasion", as_of="2017-03-01",
+                                      max_hops=MAX_HOPS).to_dict()) > 0
 
 
 def test_the_ball_search_stops_when_the_frontier_is_empty(nyc):

@@ -9,12 +9,13 @@ from typing import Any
 
 import click
 
+from graphflow.audit import MAX_HOPS_LIMIT
 from graphflow.cli import complete
 
 FORMATS = ("table", "json", "csv", "md")
-# The longest route a query may ask for (also the store's limit, store/engine.MAX_HOPS_LIMIT;
-# a test checks they agree). Documented in docs/pack-format.md, "Limits".
-MAX_HOPS = 32
+# The longest route a query may ask for (audit.MAX_HOPS_LIMIT, which make_query enforces for
+# Python callers too). Documented in docs/pack-format.md, "Limits".
+MAX_HOPS = MAX_HOPS_LIMIT
 
 
 class HopCount(click.ParamType):
