@@ -169,8 +169,8 @@ def make_query(
                              f"not {evidence_horizon}", hint="e.g. --evidence-horizon 24")
     pid, facts = case_facts(pack, profile, sets)
     return RouteQuery(
-        source=resolve_actor(pack, source or pack.default_trigger),
-        target=resolve_actor(pack, target or pack.default_target),
+        source=resolve_actor(pack, source or pack.default_trigger, "--from"),
+        target=resolve_actor(pack, target or pack.default_target, "--to"),
         profile=pid, facts=facts, as_of=as_of or dt.date.today(), max_hops=max_hops,
         statuses=tuple(statuses), limit=limit, order=order, evidence_horizon=evidence_horizon,
     )

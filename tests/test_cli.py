@@ -132,7 +132,8 @@ def test_validate_mini(run_cli):
 
 
 BAD = [
-    (("routes", "--from", "nypd-arest"), "unknown actor 'nypd-arest'", "did you mean"),
+    (("routes", "--from", "nypd-arest"), "--from: unknown actor 'nypd-arest'", "did you mean"),
+    (("routes", "--to", "icee"), "--to: unknown actor 'icee'", "did you mean 'ICE'"),
     (("routes", "--profile", "fare-evasoin"), "unknown profile", "did you mean 'fare-evasion'"),
     (("routes", "--max-hops", "0"), "--max-hops must be at least 1", None),
     (("routes", "--as-of", "2017-13-45"), "is not a valid date", None),

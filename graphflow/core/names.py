@@ -8,7 +8,8 @@ from graphflow.core.model import Pack
 from graphflow.errors import GraphflowError, did_you_mean
 
 
-def _resolve(typed: str, entries: Iterable[tuple[str, Iterable[str]]], what: str) -> str:
+def _resolve(typed: str, entries: Iterable[tuple[str, Iterable[str]]], what: str,
+             where: str | None = None) -> str:
     want = typed.strip().lower()
     words: list[str] = []
     for ident, names in entries:
@@ -17,12 +18,14 @@ def _resolve(typed: str, entries: Iterable[tuple[str, Iterable[str]]], what: str
         if any(want == n.lower() for n in all_names if n):
             return ident
     hint = did_you_mean(typed, words) or f"see `graphflow list {what}s`"
-    raise GraphflowError(f"unknown {what} {typed!r}", hint=hint)
+    prefix = f"{where}: " if where else ""
+    raise GraphflowError(f"{prefix}unknown {what} {typed!r}", hint=hint)
 
 
-def resolve_actor(pack: Pack, typed: str) -> str:
-    """An actor id from its id, name or alias."""
-    return _resolve(typed, ((a.id, (a.name, *a.aliases)) for a in pack.actors.values()), "actor")
+def resolve_actor(pack: Pack, typed: str, where: str | None = None) -> str:
+    """An actor id from its id, name or alias (``where`` names the option in the error)."""
+    return _resolve(typed, ((a.id, (a.name, *a.aliases)) for a in pack.actors.values()), "actor",
+                    where)
 
 
 def resolve_profile(pack: Pack, typed: str) -> str:
