@@ -206,3 +206,26 @@ def test_markdown_cites_a_url_for_every_hop_whose_source_has_one(run_cli):
                 if s.get("original"):
                     assert f"`{s['original']['id']}`" in tail
     assert "research tool, not legal advice" in md
+
+
+def test_a_pack_note_reads_as_one_clause_in_the_status_line(nyc, run_cli):
+    """A flow's own 'unverified after' note is quoted in the route's status line as written,
+    without a stray full stop before the rest of the line (it may hold commas, so ';' follows)."""
+    as_of = "2026-12-01"
+    noted = {f.id: f.evidence.note for f in nyc.flows.values()
+             if f.evidence is not None and f.evidence.unverified_after is not None
+             and str(f.evidence.unverified_after) < as_of and f.evidence.note}
+    assert noted
+    code, out, err = run_cli("leaks", "--profile", "prior-removal-order", "--as-of", as_of,
+                             "--format", "json")
+    assert code == 0, err
+    routes = [r for r in json.loads(out)["routes"]
+              if r["evidence"]["state"] == "unverified" and r["evidence"]["note"] in noted.values()]
+    assert routes
+    code, table, err = run_cli("leaks", "--profile", "prior-removal-order", "--as-of", as_of)
+    assert code == 0, err
+    text = " ".join(table.split())  # undo the table's wrapping
+    for r in routes:
+        note = " ".join(r["evidence"]["note"].split()).rstrip(". ")
+        at = text.index(note) + len(note)
+        assert text[at:at + 2] in ("; ", " ("), text[at - 20:at + 40]

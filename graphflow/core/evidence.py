@@ -164,5 +164,5 @@ def words(status: str, evidence: dict[str, Any] | None, as_of: str) -> str:
     last = evidence.get("last_evidenced")
     if evidence["state"] == "stale":
         return f"{head}, but its evidence ends {last} (asked for {as_of})"
-    note = evidence.get("note") or "unverified"
+    note = (evidence.get("note") or "unverified").rstrip(". ")
     return f"{head}, but its evidence is unverified for this date: {note} (asked for {as_of})"

@@ -298,13 +298,14 @@ def _status_line(r: dict[str, Any], as_of: str) -> str:
     ev = r.get("evidence") or {}
     if ev.get("state") == "unverified":
         head = f"{r['status'].upper()}, but its evidence is unverified: " \
-            f"{ev.get('note') or 'no source covers this date'}"
+            f"{(ev.get('note') or 'no source covers this date').rstrip('. ')}"
     else:
         head = status_words(r, as_of)
+    sep = "; " if ev.get("state") == "unverified" else ", "  # the note may hold commas
     if r["leak_kind"] == "untouched":
-        head += ", no rule restricts it"
+        head += sep + "no rule restricts it"
     elif r["leak_kind"] == "conditions-met":
-        head += ", the conditions of the rules that restrict it are met"
+        head += sep + "the conditions of the rules that restrict it are met"
     if r["practice_leak"]:
         head += "; PRACTICE LEAK: closed by rule, but sources report it happening anyway"
     return head
