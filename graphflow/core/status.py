@@ -160,7 +160,12 @@ def _rule_name(rule: Rule) -> str:
 
 
 def _dates(start: dt.date | None, stop: dt.date | None) -> str:
-    return f"{start or '…'} to {stop or 'now'}"
+    """In words, as graphflow.report.words.span_words: since X, until Y, at all times."""
+    if start and stop:
+        return f"from {start} until {stop}"
+    if start:
+        return f"since {start}"
+    return f"until {stop}" if stop else "at all times"
 
 
 class _Dated:
@@ -206,8 +211,8 @@ class _Dated:
             if how == "supersedes" or any(
                     e.flow == eff.flow and e.in_force_on(day) for e in other.effects):
                 verb = "superseded" if how == "supersedes" else "amended"
-                return False, (f"{rule.name} ({eff.effect}) was {verb} by {other.name} "
-                               f"from {other.starts or '…'}")
+                return False, (f"{rule.name} ({eff.effect}) was {verb} by {other.name}"
+                               + (f" since {other.starts}" if other.starts else ""))
         return True, ""
 
 
