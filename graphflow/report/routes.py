@@ -182,6 +182,12 @@ def _conflict_lines(data: dict[str, Any], r: dict[str, Any], indent: str) -> lis
     return out
 
 
+def conflict_words(data: dict[str, Any], cid: str) -> str:
+    """ "Sources disagree (id): one-line summary" (the id alone if the report lacks it)."""
+    c = data.get("conflicts", {}).get(cid)
+    return f"Sources disagree ({cid})" + (f": {_short(c['summary'])}" if c else "")
+
+
 def _evidence_summary(data: dict[str, Any]) -> str | None:
     ev = data.get("open_by_evidence")
     if not ev:
@@ -418,10 +424,12 @@ def render_summary(pack: Pack, data: dict[str, Any]) -> str:
         for cid in used:
             on = [f"#{numbers[r['id']]}" for r in data["routes"] if cid in r.get("conflicts", [])]
             where = "every route shown" if len(on) == len(numbers) else "routes " + ", ".join(on)
-            parts.append(f"Sources disagree ({cid}): {where}")
-        lines += ["", "Where sources disagree (details: graphflow explain ID, or --detail):"]
+            c = data.get("conflicts", {}).get(cid)
+            parts.append(f"Sources disagree ({cid}) on {where}"
+                         + (f": {_short(c['summary'])}" if c else ""))
+        lines.append("")
         for part in parts:
-            lines += _wrap(part, "      ", "  - ")
+            lines += _wrap(part, "    ", "")
     lines += _unknowns_lines(data)
     lines += ["", "--detail: hop by hop. " + NOTICE]
     return "\n".join(lines) + "\n"
@@ -550,8 +558,9 @@ def render_table(pack: Pack, data: dict[str, Any], verbose: bool = False) -> str
                                + (f"; {hev['note']}" if hev.get("note") else ""), ind, ind)
             if h.get("caveat"):
                 lines += _wrap(f"caveat: {h['caveat']}", ind, ind)
-            if h.get("conflicts"):
-                lines.append(f"{ind}sources disagree: {', '.join(h['conflicts'])}")
+            for cid in h.get("conflicts", []):
+                text = conflict_words(data, cid)
+                lines += _wrap(text[0].lower() + text[1:], ind + "  ", ind)
             for reason in h["reasons"]:
                 if is_quiet(reason) and not verbose:
                     continue
@@ -710,8 +719,9 @@ def render_md(data: dict[str, Any], pack: Pack | None = None) -> str:
                     else "no dated source")
             if h.get("caveat"):
                 why += f"<br>caveat: {_md(h['caveat'])}"
-            if h.get("conflicts"):
-                why += f"<br>sources disagree: {_md(', '.join(h['conflicts']))}"
+            for cid in h.get("conflicts", []):
+                text = conflict_words(data, cid)
+                why += f"<br>{_md(text[0].lower() + text[1:])}"
             cites = "<br>".join(bib.cite(s) for s in h["sources"]) or "-"
             out.append(f"| {i} | `{h['from']}` → `{h['to']}` ({_md(h['flow'])}) | {h['status']} "
                        f"| {why} | {cites} |")
