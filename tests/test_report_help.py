@@ -96,3 +96,16 @@ def test_readme_validate_examples_run_as_written_from_a_fresh_clone(tmp_path):
         proc = subprocess.run([sys.executable, "-m", "graphflow", *shlex.split(line)],
                               cwd=clone, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, (line, proc.stderr)
+
+
+# Commands that write a file or change a database, not print data; and the neo4j engineer's
+# commands (graphflow/cli/neo4j_cmd.py), checked there.
+NO_DATA = {"brief", "export", "neo4j", "query", "cypher"}
+
+
+@pytest.mark.parametrize("path", [p for p, _ in COMMANDS if p[0] not in NO_DATA], ids=" ".join)
+def test_every_command_that_prints_data_offers_every_format(path):
+    cmd = dict(COMMANDS)[path]
+    fmt = next((p for p in cmd.params if p.name == "fmt"), None)
+    assert fmt is not None, f"{' '.join(path)} has no --format"
+    assert {"table", "json", "csv", "md"} <= set(fmt.type.choices), " ".join(path)

@@ -20,7 +20,9 @@ KINDS = ("actors", "flows", "rules", "profiles", "sources", "facts", "data-items
 
 
 def _rows(pack, kind):
-    from graphflow.core.conditions import describe
+    from graphflow.report.words import fires_words, span_words
+
+    named = {k: c.when for k, c in pack.conditions.items()}
 
     if kind == "actors":
         return ["id", "name", "kind", "level", "part_of", "aliases"], [
@@ -30,11 +32,11 @@ def _rows(pack, kind):
         return ["id", "from", "to", "data", "mechanism", "confidence", "when"], [
             {"id": f.id, "from": f.source, "to": f.target, "data": list(f.data),
              "mechanism": f.mechanism, "confidence": f.confidence.value,
-             "when": describe(f.when) if f.when else "always"} for f in pack.flows.values()]
+             "when": fires_words(f.when, named)} for f in pack.flows.values()]
     if kind == "rules":
         return ["id", "name", "jurisdiction", "kind", "in_force", "flows"], [
             {"id": r.id, "name": r.name, "jurisdiction": r.jurisdiction, "kind": r.kind,
-             "in_force": f"{r.starts or '…'} to {r.ended or 'now'}",
+             "in_force": span_words(r.starts, r.ended),
              "flows": [f"{e.flow}:{e.effect}" for e in r.effects]} for r in pack.rules.values()]
     if kind == "profiles":
         return ["id", "name", "facts"], [
@@ -84,8 +86,9 @@ def list_cmd(kind, data, fmt):
 @click.argument("ident", metavar="ID")
 @pack_option
 @query_options
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+              show_default=True,
+              help="Output format (md: numbered sources; csv: one row per field or item).")
 @whatif_options
 def explain(ident, data, source, target, profile, sets, as_of, max_hops, fmt, assume, close,
             ignore_authority):
@@ -109,22 +112,55 @@ def explain(ident, data, source, target, profile, sets, as_of, max_hops, fmt, as
         emit(dump_json(out))
         return
     after = out.pop("after", None)
+    if fmt == "csv":
+        emit(_csv(audit.pack, out, after))
+        return
     if after is not None:
         from graphflow.report.analysis import whatif_lines
 
-        emit("\n".join(whatif_lines(out)) + "\n[before]\n")
-    _render(audit.pack, out)
+        head = whatif_lines(out)
+        if fmt == "md":
+            emit("\n".join(f"- {line.strip()}" for line in head) + "\n\n## Before\n\n")
+        else:
+            emit("\n".join(head) + "\n[before]\n")
+    _render(audit.pack, out, fmt)
     if after is not None:
-        emit("[after]\n")
-        _render(audit.pack, after)
+        emit("\n## After\n\n" if fmt == "md" else "[after]\n")
+        _render(audit.pack, after, fmt)
 
 
-def _render(pack, out) -> None:
+def _render(pack, out, fmt="table") -> None:
     if out.get("type") == "route":
-        from graphflow.report.routes import render_table
+        from graphflow.report.routes import render_md, render_table
 
-        emit(render_table(pack, out["report"]))
+        emit(render_md(out["report"], pack) if fmt == "md" else render_table(pack, out["report"]))
     else:
-        from graphflow.report.explain import render_explain
+        from graphflow.report.explain import render_explain, render_explain_md
 
-        emit(render_explain(out))
+        emit(render_explain_md(out) if fmt == "md" else render_explain(out))
+
+
+def _csv(pack, out, after) -> str:
+    """CSV of the explanation; with a what-if, a first column says before or after."""
+    import csv
+    import io
+
+    from graphflow.report.explain import EXPLAIN_CSV, explain_rows
+    from graphflow.report.routes import render_csv
+    from graphflow.report.tables import render_rows
+
+    def text(part):
+        if part.get("type") == "route":
+            return render_csv(part["report"])
+        return render_rows(explain_rows(part), EXPLAIN_CSV, "csv")
+
+    if after is None:
+        return text(out)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for n, (case, part) in enumerate((("before", out), ("after", after))):
+        rows = list(csv.reader(io.StringIO(text(part))))
+        for i, row in enumerate(rows):
+            if i or not n:
+                w.writerow(["case" if not i else case, *row])
+    return buf.getvalue()

@@ -14,8 +14,9 @@ from graphflow.cli.options import dump_json, emit
 @click.option("--sources-dir", "sources_dirs", multiple=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder with the source texts; every quote is checked verbatim (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("table", "json", "csv", "md")),
+              default="table", show_default=True,
+              help="Output format (csv, md: one row per problem; table: problems on stderr).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def validate(pack, sources_dirs, fmt, strict):
     """Check a pack (default: the bundled nyc pack). Exit 0 only when it is clean.
@@ -52,6 +53,21 @@ def validate(pack, sources_dirs, fmt, strict):
                           "hint": x.hint} for x in result.problems],
             **({"layers": layers} if layers else {}),
         }))
+    elif fmt in ("csv", "md"):
+        from graphflow.report.tables import render_rows
+
+        rows = [{"where": x.where, "severity": x.severity, "what": x.what, "hint": x.hint}
+                for x in result.problems]
+        table = render_rows(rows, ("where", "severity", "what", "hint"), fmt)
+        if fmt == "md":
+            state = "OK" if not errors else f"{len(errors)} error(s)"
+            counted = ", ".join(f"{n} {k}" for k, n in stats.items())
+            layer_md = "".join(f"- {line}\n" for line in _layer_lines(layers))
+            table = (f"# Pack check: {result.path}\n\n**{state}**"
+                     + (f": {counted}" if counted else "") + "\n\n" + layer_md
+                     + ("\n" if layer_md else "")
+                     + (table if rows else "No problems found.\n"))
+        emit(table)
     else:
         from graphflow.report.tables import terminal_safe
 

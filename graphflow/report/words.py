@@ -95,6 +95,20 @@ def _enum_every(cond: Any) -> str | None:
     return None
 
 
+def fires_words(cond: Any, named: Mapping[str, Any] | None = None) -> str:
+    """When a flow fires, as a reader says it: "fires for every custodial arrest or desk
+    appearance ticket", "fires when has court date", "fires every time (no condition)"."""
+    if cond is None:
+        return "fires every time (no condition)"
+    every = _enum_every(cond)
+    return f"fires for {every}" if every else f"fires when {cond_words(cond, named)}"
+
+
+def when_words(cond: Any, named: Mapping[str, Any] | None = None) -> str | None:
+    """A rule effect's condition in words ("only when judicial warrant and ..."), or None."""
+    return None if cond is None else f"only when {cond_words(cond, named)}"
+
+
 def this_person(facts: Mapping[str, Any]) -> str:
     """ "(this person: custodial arrest)" from the facts that decided a condition."""
     if not facts:
