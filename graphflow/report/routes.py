@@ -431,7 +431,7 @@ def render_summary(pack: Pack, data: dict[str, Any]) -> str:
         for part in parts:
             lines += _wrap(part, "    ", "")
     lines += _unknowns_lines(data)
-    lines += ["", "--detail: hop by hop. " + NOTICE]
+    lines.append("--detail: hop by hop. " + NOTICE)  # the footer's last line (80-line view)
     return "\n".join(lines) + "\n"
 
 
