@@ -436,3 +436,82 @@ def test_whole_pack_folds_sub_units(run_cli, recorded_page: Recorded, tmp_path: 
     page.click("#fold")
     assert sorted(page.evaluate("window.graphflow.visibleNodeIds()")) == sorted(pack.actors)
     assert_clean(rec)
+
+
+# --- whole-pack view: bands by jurisdiction, sub-units folded, fixed positions ---------------
+
+def test_whole_pack_layout_is_deterministic_and_banded_by_jurisdiction(run_cli, tmp_path: Path):
+    pack = pack_or_skip("nyc")
+    one = data_block(export(run_cli, tmp_path / "a.html", "--data", "nyc", "--as-of", "2017-03-01"))
+    two = data_block(export(run_cli, tmp_path / "b.html", "--data", "nyc", "--as-of", "2017-03-01"))
+    assert one["clustered"] is True and one["nodes"] == two["nodes"]
+    tops = [n for n in one["nodes"] if "fold" not in n]
+    subs = {a.id for a in pack.actors.values() if a.part_of and a.part_of in pack.actors}
+    assert {n["id"] for n in tops} == set(pack.actors) - subs
+    # one band per jurisdiction holding actors, each actor inside its own band, in both the
+    # folded picture (top-level actors) and the full one
+    used = {a.jurisdiction for a in pack.actors.values()}
+    for lanes, nodes, y in ((one["folded_lanes"], tops, "fy"), (one["lanes"], one["nodes"], "y")):
+        assert {ln["level"] for ln in lanes} == used
+        band = {ln["level"]: (ln["y0"], ln["y1"]) for ln in lanes}
+        for n in nodes:
+            y0, y1 = band[pack.actors[n["id"]].jurisdiction]
+            assert y0 < n[y] < y1, n["id"]
+        assert all(pack.jurisdictions[ln["level"]].name in ln["label"] for ln in lanes)
+    # no two top-level actors share a spot; the picture is wider than tall
+    spots = [(n["fx"], n["fy"]) for n in tops]
+    assert len(set(spots)) == len(spots)
+    xs, ys = [x for x, _ in spots], [y for _, y in spots]
+    assert max(xs) - min(xs) > max(ys) - min(ys)
+
+
+@pytest.mark.browser
+def test_whole_pack_view_folds_clicks_open_and_prints(run_cli, recorded_page: Recorded,
+                                                     tmp_path: Path) -> None:
+    pack = pack_or_skip("nyc")
+    out = export(run_cli, tmp_path / "pack.html", "--data", "nyc", "--as-of", "2017-03-01")
+    block = data_block(out)
+    node = {n["id"]: n for n in block["nodes"]}
+    rec = recorded_page
+    rec.page.set_viewport_size({"width": 1280, "height": 900})
+    rec.open(out, timeout_ms=60_000)
+    page = rec.page
+    assert page.is_hidden("#progress")
+    bands = page.evaluate("window.graphflow.lanes()")
+    assert bands == [ln["label"] for ln in block["folded_lanes"]]
+    # folded: the top-level actors at their computed spots, families as one node each
+    drawn = page.evaluate("window.graphflow.positions()")
+    families = {n["fold"] for n in block["nodes"] if "fold" in n}
+    for nid, p in drawn.items():
+        root = nid[5:] if nid.startswith("fold:") else nid
+        assert (round(p["x"], 1), round(p["y"], 1)) == (node[root]["fx"], node[root]["fy"]), nid
+    assert {nid[5:] for nid in drawn if nid.startswith("fold:")} == families
+    assert page.evaluate("window.graphflow.labelPx()") >= 7
+    # a click on a folded family opens it: its units appear where the full layout puts them
+    root = max(families, key=lambda r: sum(1 for n in block["nodes"] if n.get("fold") == r))
+    pos = page.evaluate("id => window.graphflow.nodePosition(id)", "fold:" + root)
+    page.mouse.click(pos["x"], pos["y"])
+    visible = set(page.evaluate("window.graphflow.visibleNodeIds()"))
+    kids = {n["id"] for n in block["nodes"] if n.get("fold") == root}
+    assert kids | {root} <= visible and f"fold:{root}" not in visible
+    drawn = page.evaluate("window.graphflow.positions()")
+    for nid in kids | {root}:
+        assert (round(drawn[nid]["x"], 1), round(drawn[nid]["y"], 1)) == (
+            node[nid]["x"], node[nid]["y"])
+    assert page.evaluate("window.graphflow.lanes()") == [ln["label"] for ln in block["lanes"]]
+    page.click("#fold")  # everything open, then folded again
+    assert sorted(page.evaluate("window.graphflow.visibleNodeIds()")) == sorted(pack.actors)
+    page.click("#fold")
+    assert len(page.evaluate("window.graphflow.visibleNodeIds()")) == len(pack.actors) - sum(
+        1 for n in block["nodes"] if "fold" in n)
+    # print: the graph fills the page width with the notice; 720 px: still legible
+    page.emulate_media(media="print")
+    assert "Research tool, not legal advice" in page.inner_text("#print-meta")
+    graph = page.locator("#graph").bounding_box()
+    assert graph["width"] >= 0.95 * page.locator("body").bounding_box()["width"]
+    assert page.pdf(format="A4").startswith(b"%PDF")
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 720, "height": 900})
+    page.evaluate("window.graphflow.reset()")
+    assert page.evaluate("window.graphflow.labelPx()") >= 5.9
+    assert_clean(rec)

@@ -115,12 +115,14 @@ def export() -> None:
 @export.command("html")
 @selection_options
 @output_option("HTML file to write ('-' for stdout).")
-@click.option("--layout", type=click.Choice(["auto", "layered", "hierarchical", "physics"]),
+@click.option("--layout",
+              type=click.Choice(["auto", "clustered", "layered", "hierarchical", "physics"]),
               default="auto", show_default=True,
               help="auto: layered for routes (left to right from the trigger, lanes by level, "
                    "fixed positions: the same query always gives the same picture), "
-                   "force-directed for the whole pack with sub-units folded; hierarchical is "
-                   "an alias of layered.")
+                   "clustered for the whole pack (one band per jurisdiction, sub-units folded "
+                   "into their parent until clicked, fixed positions); hierarchical is an "
+                   "alias of layered; physics is force-directed.")
 @click.option("--timeline", is_flag=True,
               help="Add a table of each route's status from each date on which a rule or "
                    "flow change altered it (implies a route query).")

@@ -19,7 +19,10 @@ The view contract (plain dicts; every value is text to the page, never markup), 
 * ``edges`` may carry ``card`` (``graphflow.export.view.hop_card``): shown in the route card.
 * ``layout``: ``"layered"`` (alias ``"hierarchical"``): fixed positions with physics off, from
   ``positions`` (``graphflow.export.layout.Layout.as_dict()``) or else computed here by the
-  layered layout (columns from ``ranks``: ``{node id: int}`` when given); or ``"physics"``.
+  layered layout (columns from ``ranks``: ``{node id: int}`` when given); or ``"physics"``;
+  or ``"clustered"`` (whole pack, ``graphflow.export.view.clustered_positions``): fixed
+  ``positions`` for every node and ``folded`` ones for the top-level nodes, lanes with a
+  ``label`` (the jurisdiction), sub-units folded until clicked.
 * The page prints the disclaimer, the generation date, graphflow's version and the query.
 * ``timeline`` (optional): ``{dates: [...], current: date, rows: [{route, label,
   statuses: {date: status}}]}``, drawn as an HTML table under the graph.
@@ -277,9 +280,9 @@ def _positions(view: dict[str, Any], nodes: list[dict[str, Any]],
             raise ValueError(f"view positions incomplete or not numbers: {exc}") from None
         if not all(math.isfinite(v) for p in xy.values() for v in p):
             raise ValueError("view positions must be finite numbers")
-        lanes = [{"level": _s(ln.get("level")), "y0": float(ln.get("y0", 0)),
-                  "y1": float(ln.get("y1", 0))} for ln in given.get("lanes") or []
-                 if isinstance(ln, dict)]
+        lanes = [{"level": _s(ln.get("level")), "label": _s(ln.get("label") or ln.get("level")),
+                  "y0": float(ln.get("y0", 0)), "y1": float(ln.get("y1", 0))}
+                 for ln in given.get("lanes") or [] if isinstance(ln, dict)]
         smooth = given.get("smooth") or {}
         radius = float(given.get("radius") or 45)
     else:
@@ -313,8 +316,10 @@ def _normalise(view: dict[str, Any]) -> dict[str, Any]:
         bad.append("duplicate route id")
     if bad:
         raise ValueError(f"view references unknown nodes/edges: {bad[:5]!r}")
-    fixed = view.get("layout") in ("layered", "hierarchical")
+    clustered = view.get("layout") == "clustered"
+    fixed = clustered or view.get("layout") in ("layered", "hierarchical")
     lanes: list[dict[str, Any]] = []
+    folded_lanes: list[dict[str, Any]] = []
     radius = 0.0
     if fixed:
         lay = _positions(view, nodes, edges)
@@ -325,16 +330,23 @@ def _normalise(view: dict[str, Any]) -> dict[str, Any]:
         lanes, radius = lay["lanes"], lay["radius"]
     parents = {_s(n["id"]): _s(n["part_of"]) for n in view.get("nodes") or []
                if n.get("part_of") and _s(n["part_of"]) in known}
-    fold = _ancestors(nodes, parents) if not fixed and view.get("fold_parts", True) else {}
+    foldable = (clustered or not fixed) and view.get("fold_parts", True)
+    fold = _ancestors(nodes, parents) if foldable else {}
     for n in nodes:
         if n["id"] in fold:
             n["fold"] = fold[n["id"]]
+    if clustered:  # the folded picture: top-level actors only, at their own positions
+        tops = [n for n in nodes if n["id"] not in fold]
+        flay = _positions({"positions": view.get("folded")}, tops, [])
+        for n in tops:
+            n["fx"], n["fy"] = flay["xy"][n["id"]]
+        folded_lanes = flay["lanes"]
     big = len(nodes) > BIG_NODES or len(edges) > BIG_EDGES
     size = len(nodes) + len(edges)
     return {
         "nodes": nodes, "edges": edges, "routes": routes,
-        "layout": "fixed" if fixed else "physics", "big": big,
-        "lanes": lanes, "radius": radius,
+        "layout": "fixed" if fixed else "physics", "clustered": clustered, "big": big,
+        "lanes": lanes, "folded_lanes": folded_lanes, "radius": radius,
         # bounded stabilisation: fewer iterations for bigger graphs, never unbounded
         "iterations": max(80, min(600, 150_000 // max(size, 1))),
         "styles": {"status": STATUS_STYLES, "level": LEVEL_STYLES, "shape": KIND_SHAPES},
@@ -399,7 +411,7 @@ def render_html(view: dict[str, Any], *, generated: dt.date | None = None) -> st
         generated=(generated or dt.date.today()).isoformat(),
         query_line=query_text(query),
         fixed=data["layout"] == "fixed",
-        folded=sum(1 for n in data["nodes"] if "fold" in n),
+        folded=sum(1 for n in data["nodes"] if "fold" in n), clustered=data["clustered"],
     )
 
 

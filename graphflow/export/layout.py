@@ -108,13 +108,18 @@ def violations(positions: dict[str, tuple[float, float]], edges: Iterable[tuple[
 
 def layered_layout(nodes: Sequence[tuple[str, str]], edges: Sequence[tuple[str, str, str]],
                    *, sources: Sequence[str] = (), targets: Iterable[str] = (),
-                   columns: Mapping[str, int] | None = None) -> Layout:
-    """Lay out ``nodes`` ``[(id, level)]`` and ``edges`` ``[(id, from, to)]``.
+                   columns: Mapping[str, int] | None = None, lanes: Sequence[str] = LANES,
+                   column: float = COLUMN, row: float = ROW, reach: int = 8) -> Layout:
+    """Lay out ``nodes`` ``[(id, lane)]`` and ``edges`` ``[(id, from, to)]``.
 
     ``sources`` go first (the trigger), ``targets`` alone in the last column; ``columns``
-    (every node's column) replaces the computed ones."""
+    (every node's column) replaces the computed ones. ``lanes`` are the swim lanes top to
+    bottom (levels by default; a node in no lane goes to the last); ``column`` and ``row``
+    the spacing; ``reach``: how far (in half rows) the repair may move a node."""
+    LANES = tuple(lanes)  # noqa: N806 (the lanes of this layout)
+    COLUMN, ROW = column, row  # noqa: N806
     ids = [n for n, _ in nodes]
-    level = {n: (lv if lv in LANES else "other") for n, lv in nodes}
+    level = {n: (lv if lv in LANES else LANES[-1]) for n, lv in nodes}
     succ: dict[str, list[str]] = {i: [] for i in ids}
     pred: dict[str, list[str]] = {i: [] for i in ids}
     pairs: list[tuple[str, str]] = []
@@ -193,7 +198,7 @@ def layered_layout(nodes: Sequence[tuple[str, str]], edges: Sequence[tuple[str, 
             rel[members[k]] = min(rel[members[k]], rel[members[k + 1]] - ROW)
         return saved
 
-    steps = sorted((s * k * ROW / 2 for k in range(1, 9) for s in (1, -1)), key=abs)
+    steps = sorted((s * k * ROW / 2 for k in range(1, reach + 1) for s in (1, -1)), key=abs)
     best = conflicts() if len(pairs) * len(ids) <= REPAIR_BUDGET else 0
     for _ in range(REPAIR_ROUNDS):
         if best == 0:
@@ -214,13 +219,13 @@ def layered_layout(nodes: Sequence[tuple[str, str]], edges: Sequence[tuple[str, 
         best = choice[0]
     pos = place()
     # lane bands for drawing
-    lanes: list[dict[str, float | str]] = []
+    bands: list[dict[str, float | str]] = []
     for lane in LANES:
         ys = [pos[n][1] for n in ids if level[n] == lane]
         if ys:
-            lanes.append({"level": lane, "y0": min(ys) - ROW / 2, "y1": max(ys) + ROW / 2})
+            bands.append({"level": lane, "y0": min(ys) - ROW / 2, "y1": max(ys) + ROW / 2})
     pos = {n: (round(x, 1), round(y, 1)) for n, (x, y) in pos.items()}
-    return Layout(positions=pos, columns=col, lanes=lanes, smooth=curvature(edges))
+    return Layout(positions=pos, columns=col, lanes=bands, smooth=curvature(edges))
 
 
 def curvature(edges: Sequence[tuple[str, str, str]]) -> dict[str, dict[str, float | str] | None]:
@@ -249,3 +254,50 @@ def curvature(edges: Sequence[tuple[str, str, str]]) -> dict[str, dict[str, floa
             out[eid] = {"type": "curvedCW" if side > 0 else "curvedCCW",
                         "roundness": round(min(mag, 0.9), 3)}
     return out
+
+
+def grouped_layout(nodes: Sequence[tuple[str, str]], edges: Sequence[tuple[str, str, str]],
+                   *, groups: Sequence[str], sources: Sequence[str] = (),
+                   targets: Iterable[str] = (), column: float = 220.0,
+                   row: float = 80.0, max_rows: int = 3, reach: int = 2) -> Layout:
+    """A whole graph in bands, one per group (a jurisdiction), top to bottom in ``groups``
+    order: columns left to right along the flows (longest path from ``sources``, ``targets``
+    last), and nodes without any edge put, band by band, into the columns where their band
+    is emptiest; a column holding more than ``max_rows`` nodes of one band is split into
+    side-by-side sub-columns (so the picture stays wide and short, as screens are).
+    Deterministic, like :func:`layered_layout`, which places the rows."""
+    ids = [n for n, _ in nodes]
+    lane = {n: (g if g in groups else groups[-1]) for n, g in nodes}
+    succ: dict[str, list[str]] = {i: [] for i in ids}
+    pred: dict[str, list[str]] = {i: [] for i in ids}
+    linked: set[str] = set()
+    for _, a, b in edges:
+        if a != b:
+            linked.update((a, b))
+            if b not in succ[a]:
+                succ[a].append(b)
+                pred[b].append(a)
+    target_set = {t for t in targets if t in linked}
+    col = _columns(ids, succ, pred, [s for s in sources if s in linked], target_set)
+    width = max((col[n] for n in linked), default=0) + 1
+    for g in groups:
+        fill = [0] * width
+        for n in ids:
+            if n in linked and lane[n] == g:
+                fill[col[n]] += 1
+        for n in ids:
+            if n not in linked and lane[n] == g:
+                c = min(range(width), key=lambda k: (fill[k], k))
+                col[n] = c
+                fill[c] += 1
+    cells: dict[tuple[int, str], list[str]] = {}
+    for n in ids:
+        cells.setdefault((col[n], lane[n]), []).append(n)
+    split = [max([1] + [-(-len(m) // max_rows) for (c, _), m in cells.items() if c == k])
+             for k in range(width)]
+    base = [sum(split[:k]) for k in range(width)]
+    for (c, _), members in cells.items():
+        for i, n in enumerate(members):
+            col[n] = base[c] + i % split[c]
+    return layered_layout(nodes, edges, columns=col, lanes=groups, column=column, row=row,
+                          reach=reach)

@@ -305,18 +305,88 @@ def pack_view(
             query["facts"] = ", ".join(f"{k}={_fact(v)}" for k, v in facts.items())
     else:
         subtitle += " No case or date given: arrows carry no status."
-    return {
+    view = {
         "title": f"graphflow: {pack.name} ({pack.id})",
         "subtitle": subtitle,
         "query": query,
         "summary": summary,
         "summary_of": "flows",
         "nodes": nodes, "edges": edges, "routes": [],
-        # force-directed by default: packs have many actors without flows, which a
-        # left-to-right layout stacks into tall columns
-        "layout": "layered" if layout in ("layered", "hierarchical") else "physics",
+        "layout": ("layered" if layout in ("layered", "hierarchical") else
+                   "physics" if layout == "physics" else "clustered"),
         "ranks": pack_ranks(pack),
     }
+    if view["layout"] == "clustered":
+        view.update(clustered_positions(pack))
+    return view
+
+
+def top_parts(pack: Pack) -> dict[str, str]:
+    """Each sub-unit's top-level ancestor (``part_of`` chains; cycles cut)."""
+    out: dict[str, str] = {}
+    for a in pack.actors:
+        cur, seen = a, {a}
+        while True:
+            parent = pack.actors[cur].part_of
+            if not parent or parent not in pack.actors or parent in seen:
+                break
+            cur = parent
+            seen.add(cur)
+        if cur != a:
+            out[a] = cur
+    return out
+
+
+def jurisdiction_bands(pack: Pack) -> list[tuple[str, str]]:
+    """(id, label) of the jurisdictions that hold actors, by level (city, county, state,
+    federal) then pack order; actors without a jurisdiction in a last "other" band."""
+    order = {lv: i for i, lv in enumerate(("city", "county", "state", "federal"))}
+    used = dict.fromkeys(a.jurisdiction or "" for a in pack.actors.values())
+    known = [j for j in pack.jurisdictions.values() if j.id in used]
+    known.sort(key=lambda j: order.get(j.level, len(order)))
+    bands = [(j.id, f"{j.name} ({j.id})") for j in known]
+    if any(j not in pack.jurisdictions for j in used):
+        bands.append(("", "no jurisdiction"))
+    return bands
+
+
+CLUSTER_COLUMN = 220.0  # whole-pack bands: closer than route views (no edge labels drawn)
+CLUSTER_ROW = 110.0
+
+
+def clustered_positions(pack: Pack) -> dict[str, Any]:
+    """Fixed positions for a whole-pack view, one band per jurisdiction
+    (:func:`graphflow.export.layout.grouped_layout`), twice: ``folded`` for the top-level
+    actors alone (sub-units folded into them, the default view) and ``positions`` for every
+    actor (once a sub-unit is shown). Same pack, same picture."""
+    from graphflow.export.layout import grouped_layout
+
+    tops = top_parts(pack)
+    bands = jurisdiction_bands(pack)
+    groups = [b for b, _ in bands]
+    labels = dict(bands)
+
+    def group(a: Actor) -> str:
+        return a.jurisdiction if a.jurisdiction in pack.jurisdictions else ""
+
+    sources = [a.id for a in pack.actors.values() if a.kind == "event"]
+    targets = [pack.default_target] if pack.default_target in pack.actors else []
+    full = grouped_layout([(a.id, group(a)) for a in pack.actors.values()],
+                          [(f.id, f.source, f.target) for f in pack.flows.values()],
+                          groups=groups, sources=sources, targets=targets,
+                          column=CLUSTER_COLUMN, row=CLUSTER_ROW)
+    top_ids = [a for a in pack.actors if a not in tops]
+    folded = grouped_layout([(a, group(pack.actors[a])) for a in top_ids],
+                            [(f.id, tops.get(f.source, f.source), tops.get(f.target, f.target))
+                             for f in pack.flows.values()],
+                            groups=groups, sources=[s for s in sources if s not in tops],
+                            targets=[tops.get(t, t) for t in targets],
+                            column=CLUSTER_COLUMN, row=CLUSTER_ROW)
+    out = {"positions": full.as_dict(), "folded": folded.as_dict()}
+    for lay in out.values():
+        for ln in lay["lanes"]:
+            ln["label"] = labels.get(str(ln["level"]), str(ln["level"]))
+    return out
 
 
 def route_label(route: Any, twins: Iterable[Any] = ()) -> str:
