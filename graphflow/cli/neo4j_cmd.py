@@ -14,16 +14,23 @@ from typing import Any
 
 import click
 
-from graphflow.cli.options import MAX_HOPS_TYPE, dump_json, emit, pack_option
+from graphflow.cli.options import FORMATS, MAX_HOPS_TYPE, dump_json, emit, pack_option
 from graphflow.errors import GraphflowError
 
 ENV_HELP = ("Connection: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD (asked for in a terminal if "
             "unset), NEO4J_DATABASE.")
-RESULT_FORMATS = ("table", "json", "csv")
+RESULT_FORMATS = FORMATS  # table, json, csv, md
 
 
 def _warn(text: str) -> None:
     click.echo(f"graphflow: warning: {text}", err=True)
+
+
+def _note(text: str) -> None:
+    """A progress or status line: on stderr, so that stdout holds only the data."""
+    from graphflow.report.tables import terminal_safe
+
+    click.echo(terminal_safe(text), err=True)
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -87,7 +94,7 @@ def _timeout_option(f: Any) -> Any:
 
 def _result_format(f: Any) -> Any:
     return click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
-                        show_default=True, help="Output format.")(f)
+                        show_default=True, help="Output format (data on stdout).")(f)
 
 
 # -- graphflow neo4j ---------------------------------------------------------------------------
@@ -130,13 +137,14 @@ def _progress() -> tuple[Any, Any]:
               help="Longest route stored with --with-statuses.")
 @click.option("--batch-size", type=int, default=1000, show_default=True,
               help="Rows per UNWIND statement.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="Summary format.")
+@_result_format
 def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops: int,
          batch_size: int, fmt: str) -> None:
     """Load (or reload) a pack: one atomic transaction that replaces the pack's data.
 
-    Other packs and your own nodes are left alone; loading twice gives the same graph.
+    Other packs and your own nodes are left alone; loading twice gives the same graph. The
+    summary goes to stdout (--format csv|md: one row per label and relationship type), the
+    progress to stderr.
     Example: NEO4J_URI=neo4j://localhost:7687 graphflow neo4j load --data nyc --with-statuses
     --as-of 2017-03-01
     """
@@ -157,8 +165,8 @@ def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops
     with session_driver() as (driver, settings):
         bar, update = _progress()
         if bar.disable:
-            click.echo(f"loading pack {pack.id}: {graph.node_count()} nodes, "
-                       f"{graph.rel_count()} relationships into {settings.where}", err=True)
+            _note(f"loading pack {pack.id}: {graph.node_count()} nodes, "
+                  f"{graph.rel_count()} relationships into {settings.where}")
         with bar:
             result = load_graph(driver, settings.database, graph, batch_size=batch_size,
                                 progress=update)
@@ -172,6 +180,14 @@ def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops
                         "seconds": round(result.seconds, 3), "rows": result.rows,
                         "counts": result.counts,
                         "status_dates": [d.isoformat() for d in dates]}))
+        return
+    if fmt in ("csv", "md"):
+        from graphflow.report.tables import render_rows
+
+        _note(f"Loaded pack {pack.id} into {settings.where} in {result.seconds:.2f} s "
+              f"({result.rows} rows, one transaction).")
+        rows = [{"pack": pack.id, "what": k, "count": v} for k, v in result.counts.items()]
+        emit(render_rows(rows, ["pack", "what", "count"], fmt))
         return
     nodes = {k: v for k, v in result.counts.items() if k in NODE_BY_LABEL}
     rels = {k: v for k, v in result.counts.items() if k not in NODE_BY_LABEL}
@@ -187,20 +203,37 @@ def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops
 
 @neo4j_group.command("schema", epilog=ENV_HELP)
 @click.option("--print", "print_only", is_flag=True, help="Print the statements; do not connect.")
-def schema(print_only: bool) -> None:
+@_result_format
+def schema(print_only: bool, fmt: str) -> None:
     """Apply the constraints and indexes (schema/neo4j/constraints.cypher); idempotent.
 
-    Example: graphflow neo4j schema --print
+    --format table prints the Cypher file (--print) or what was applied; json, csv and md list
+    the statements (name, kind, cypher), with the status line on stderr.
+    Example: graphflow neo4j schema --print --format md
     """
+    from graphflow.report.tables import render_rows
     from graphflow.store.connection import session_driver
-    from graphflow.store.load import apply_schema, schema_path
+    from graphflow.store.load import apply_schema, schema_entries, schema_path
 
-    if print_only:
+    entries = schema_entries()
+    if print_only and fmt == "table":
         emit(schema_path().read_text(encoding="utf-8"))
         return
-    with session_driver() as (driver, settings):
-        count = apply_schema(driver, settings.database)
-    emit(f"Applied {count} schema statements to {settings.where}.\n")
+    settings = None
+    if not print_only:
+        with session_driver() as (driver, settings):
+            count = apply_schema(driver, settings.database)
+        line = f"Applied {count} schema statements to {settings.where}."
+        if fmt == "table":
+            emit(line + "\n")
+            return
+        _note(line)
+    if fmt == "json":
+        emit(dump_json({"applied": settings is not None,
+                        "database": settings.database if settings else None,
+                        "uri": settings.uri if settings else None, "statements": entries}))
+    else:
+        emit(render_rows(entries, ["name", "kind", "cypher"], fmt, max_width=200))
 
 
 @neo4j_group.command("packs", epilog=ENV_HELP)
@@ -221,11 +254,15 @@ def packs(fmt: str) -> None:
 @neo4j_group.command("drop", epilog=ENV_HELP)
 @click.option("--pack", "pack_id", required=True, metavar="ID", help="Id of the pack to remove.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def drop(pack_id: str, yes: bool) -> None:
+@_result_format
+def drop(pack_id: str, yes: bool, fmt: str) -> None:
     """Remove one pack's graphflow nodes (other packs and your own nodes stay).
 
-    Example: graphflow neo4j drop nyc --yes
+    Says what was deleted, from the server's counters (--format csv|md: one row per label,
+    then the relationships). The confirmation question goes to stderr.
+    Example: graphflow neo4j drop --pack nyc --yes --format json
     """
+    from graphflow.report.tables import render_rows
     from graphflow.store.connection import session_driver
     from graphflow.store.load import drop_pack
 
@@ -233,8 +270,23 @@ def drop(pack_id: str, yes: bool) -> None:
         if not yes and not click.confirm(f"Remove pack {pack_id!r} from {settings.where}?",
                                          err=True):
             raise click.exceptions.Abort()
-        drop_pack(driver, settings.database, pack_id)
-    emit(f"Removed pack {pack_id} from {settings.where}.\n")
+        dropped = drop_pack(driver, settings.database, pack_id)
+    if fmt == "json":
+        emit(dump_json({"pack": pack_id, "database": settings.database, "uri": settings.uri,
+                        "removed": dropped.node_count > 0, "nodes": dropped.nodes,
+                        "relationships": dropped.relationships}))
+    elif fmt == "table":
+        if dropped.node_count:
+            emit(f"Removed pack {pack_id} from {settings.where}: {dropped.node_count} nodes, "
+                 f"{dropped.relationships} relationships.\n")
+        else:
+            emit(f"Pack {pack_id} has no graphflow nodes in {settings.where}: nothing "
+                 "removed.\n")
+    else:
+        rows = [{"pack": pack_id, "what": label, "removed": n}
+                for label, n in dropped.nodes.items()]
+        rows.append({"pack": pack_id, "what": "relationships", "removed": dropped.relationships})
+        emit(render_rows(rows, ["pack", "what", "removed"], fmt))
 
 
 # -- graphflow query ---------------------------------------------------------------------------
@@ -246,8 +298,7 @@ def query_group() -> None:
 
 
 @query_group.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "md"]),
-              default="table", show_default=True, help="Output format.")
+@_result_format
 def query_list(fmt: str) -> None:
     """Every canned query, with its parameters.
 
@@ -264,14 +315,20 @@ def query_list(fmt: str) -> None:
 
 @query_group.command("show")
 @click.argument("name")
-def query_show(name: str) -> None:
+@_result_format
+def query_show(name: str, fmt: str) -> None:
     """A canned query's description, parameters and Cypher.
 
-    Example: graphflow query show open-routes
+    --format json: the query as an object; md: a Markdown section (the Cypher in a fenced
+    block); csv: one row (parameters as JSON text).
+    Example: graphflow query show open-routes --format md
     """
     from graphflow.store.queries import get
 
     q = get(name)
+    if fmt != "table":
+        emit(_show_formatted(q, fmt))
+        return
     lines = [f"{q.id}: {q.title}", "", q.description, ""]
     if q.requires:
         lines += [f"Requires: {', '.join(q.requires)} (graphflow neo4j load --with-statuses)",
@@ -282,12 +339,48 @@ def query_show(name: str) -> None:
         lines.append(f"  {p.name} ({p.type}, {default}): {p.description}")
     lines += ["", "Cypher:", "", q.cypher, ""]
     if q.hop_bound:
-        lines += [f"{{{{{q.hop_bound}}}}} is the hop bound: the value of {q.hop_bound} (a whole "
-                  "number from 1 to 32; Cypher cannot take it as a parameter), one query text "
-                  "per value.", ""]
-    lines.append(f"Run: graphflow query run {q.id}"
-                 + "".join(f" --param {p.name}=…" for p in q.parameters[:2]))
+        lines += [_hop_bound_note(q.hop_bound), ""]
+    lines.append(f"Run: {q.run_example()}")
     emit("\n".join(lines) + "\n")
+
+
+def _hop_bound_note(name: str) -> str:
+    return (f"{{{{{name}}}}} is the hop bound: the value of {name} (a whole number from 1 to 32; "
+            "Cypher cannot take it as a parameter), one query text per value.")
+
+
+def _show_formatted(q: Any, fmt: str) -> str:
+    """``query show`` as JSON, CSV (one row) or Markdown."""
+    from graphflow.report.tables import render_rows
+
+    info = q.as_dict()
+    if fmt == "json":
+        return dump_json(info)
+    if fmt == "csv":  # one row; the Cypher keeps its lines (a quoted CSV field)
+        import csv
+        import io
+
+        row = {**info, "requires": ", ".join(info["requires"]),
+               "parameters": _flat(info["parameters"])}
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerows([list(row), ["" if v is None else v for v in row.values()]])
+        return buf.getvalue()
+    params = [{"name": p.name, "type": p.type,
+               "default": "required" if p.required else _flat(p.default),
+               "description": p.description} for p in q.parameters]
+    out = [f"## {q.id}: {q.title}", "", q.description, ""]
+    if q.requires:
+        out += [f"Requires: {', '.join(q.requires)} (`graphflow neo4j load --with-statuses`)",
+                ""]
+    if params:
+        out += [render_rows(params, ["name", "type", "default", "description"], "md")]
+    fence = "````" if "```" in q.cypher else "```"
+    out += [f"{fence}cypher", q.cypher, fence, ""]
+    if q.hop_bound:
+        out += [_hop_bound_note(q.hop_bound), ""]
+    out.append(f"Run: `{q.run_example()}`")
+    return "\n".join(out) + "\n"
 
 
 @query_group.command("run", epilog=ENV_HELP)

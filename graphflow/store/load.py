@@ -11,6 +11,7 @@ on ArcadeDB it costs an index probe per row (and scans for two-label node patter
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -98,6 +99,21 @@ def split_script(text: str) -> list[str]:
     return out
 
 
+_SCHEMA_NAME = re.compile(r"^CREATE\s+(CONSTRAINT|INDEX)\s+(\w+)", re.I)
+
+
+def schema_entries(path: Path | None = None) -> list[dict[str, str]]:
+    """The statements of the constraints and indexes file: name, kind (constraint or index)
+    and the Cypher, in the order they are applied."""
+    out = []
+    for statement in split_script((path or schema_path()).read_text(encoding="utf-8")):
+        match = _SCHEMA_NAME.match(statement)
+        out.append({"name": match.group(2) if match else "",
+                    "kind": match.group(1).lower() if match else "",
+                    "cypher": " ".join(statement.split())})
+    return out
+
+
 def apply_schema(driver: neo4j.Driver, database: str, path: Path | None = None) -> int:
     """Apply the constraints and indexes file (idempotent); returns how many statements ran."""
     statements = split_script((path or schema_path()).read_text(encoding="utf-8"))
@@ -146,14 +162,32 @@ def replace_pack(driver: neo4j.Driver, database: str, data: GraphData, *,
         session.execute_write(work)
 
 
-def drop_pack(driver: neo4j.Driver, database: str, pack: str) -> None:
+@dataclass
+class Dropped:
+    """What a drop deleted, from the server's own counters: nodes per graphflow label, and
+    relationships (those between the pack's nodes and any that touched them)."""
+
+    pack: str
+    nodes: dict[str, int]
+    relationships: int
+
+    @property
+    def node_count(self) -> int:
+        return sum(self.nodes.values())
+
+
+def drop_pack(driver: neo4j.Driver, database: str, pack: str) -> Dropped:
     """Delete one pack's graphflow nodes (and their relationships), atomically."""
-    def work(tx: neo4j.ManagedTransaction) -> None:
-        for statement in delete_statements():
-            tx.run(statement, pack=pack).consume()
+    def work(tx: neo4j.ManagedTransaction) -> Dropped:
+        nodes, rels = {}, 0
+        for spec, statement in zip(NODES, delete_statements(), strict=True):
+            counters = tx.run(statement, pack=pack).consume().counters
+            nodes[spec.label] = counters.nodes_deleted
+            rels += counters.relationships_deleted
+        return Dropped(pack, nodes, rels)
 
     with driver.session(database=database) as session:
-        session.execute_write(work)
+        return session.execute_write(work)
 
 
 def pack_counts(driver: neo4j.Driver, database: str, pack: str) -> dict[str, int]:

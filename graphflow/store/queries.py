@@ -60,6 +60,23 @@ class CannedQuery:
     def param(self, name: str) -> Param | None:
         return next((p for p in self.parameters if p.name == name), None)
 
+    def run_example(self) -> str:
+        """The command line that runs it (its first two parameters as placeholders)."""
+        return f"graphflow query run {self.id}" + "".join(
+            f" --param {p.name}=…" for p in self.parameters[:2])
+
+    def as_dict(self) -> dict[str, Any]:
+        """The query as ``graphflow query show --format json`` prints it (the Cypher as written
+        in the file, ``{{hop_bound}}`` included)."""
+        return {
+            "id": self.id, "title": self.title, "description": self.description,
+            "requires": list(self.requires),
+            "parameters": [{"name": p.name, "type": p.type, "required": p.required,
+                            "default": p.default, "description": p.description}
+                           for p in self.parameters],
+            "hop_bound": self.hop_bound, "cypher": self.cypher, "run": self.run_example(),
+        }
+
     def text(self, params: Mapping[str, Any]) -> str:
         """The Cypher to run with these (bound) parameters: the template for the hop bound."""
         if self.hop_bound is None:
