@@ -1,16 +1,18 @@
 """Neo4j store benchmarks: load time against a naive loader, the bulk import, route queries
-against the embedded engine, all in the same run and on the same server.
+against the embedded engine, all in the same run, on Neo4j and then ArcadeDB.
 
     python -m benchmarks.neo4j_bench                          # NYC + a 3000-county pack
     python -m benchmarks.neo4j_bench --counties 0             # NYC only
-    python -m benchmarks.neo4j_bench --pack /tmp/national --naive-rows 20000 --heap 4g
-    python -m benchmarks.neo4j_bench --server arcadedb        # ArcadeDB's Bolt plugin instead
+    python -m benchmarks.neo4j_bench --pack nyc --pack /tmp/national --heap 4g
+    python -m benchmarks.neo4j_bench --server arcadedb        # ArcadeDB's Bolt plugin only
     NEO4J_URI=… NEO4J_PASSWORD=… python -m benchmarks.neo4j_bench --server env
 
-The server is Neo4j Community 5.26 from tests/neo4j_launcher (jars fetched with Maven; started
-here, stopped at the end), or ArcadeDB from arcadedb-embedded (``--server arcadedb``), or the
-NEO4J_* variables' server (``--server env``; the benchmark writes packs ``<id>`` and
-``<id>-naive`` there). Cases, one JSON line each, then a Markdown table:
+Servers (``--server``, repeatable; default ``neo4j`` then ``arcadedb``), one after the other,
+each fresh, with ``--heap``, stopped before the next starts: Neo4j Community 5.26 from
+tests/neo4j_launcher (jars fetched with Maven), ArcadeDB from arcadedb-embedded, or the NEO4J_*
+variables' server (``env``; the benchmark writes packs ``<id>`` and ``<id>-naive`` there). The
+packs are read and turned into rows once, before the first server. Cases, one JSON line each
+(each with ``load_avg``, the 1-minute load average when it ended), then Markdown tables:
 
 - ``rows``: building the rows of the graph model from the loaded pack.
 - ``schema``, ``load``: ``graphflow neo4j load``'s path: the schema, then one transaction of
@@ -22,11 +24,12 @@ NEO4J_* variables' server (``--server env``; the benchmark writes packs ``<id>``
   rates (``projected: true``).
 - ``bulk``: ``graphflow export neo4j-csv``'s files (``csv_s``: writing them) imported by
   Neo4j's own ``neo4j-admin database import full`` (the command ``import.sh`` holds, run from
-  the fetched jars) into a new, empty Neo4j home (``--server neo4j`` only; ``seconds``: the
-  import, JVM start included).
+  the fetched jars) into a new, empty Neo4j home (Neo4j only; ``seconds``: the import, JVM
+  start included).
 - ``routes``: ``run_query`` (routes + statuses, sorted) on the store engine and on the
-  embedded engine: the median of ``--repeat`` runs, and the embedded engine's first run with
-  its construction.
+  embedded engine, same pack, profile and date: the median of ``--repeat`` runs (the store's
+  each with a fresh fetch of the sub-graph from the database), and the embedded engine's
+  first run with its construction; ``fetch_s`` and ``fetched_flows``: the store's fetch alone.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shlex
 import statistics
 import tempfile
@@ -152,22 +156,31 @@ def bulk_import(graph: GraphData) -> dict[str, Any]:
     return {"seconds": took, "csv_s": csv_s, "admin_says": " / ".join(tail)}
 
 
-def bench_pack(driver: Any, settings: Any, pack_ref: str, args: argparse.Namespace,
-               emit: Callable[[dict[str, Any]], None]) -> None:
-    from graphflow.audit import make_query, run_query
-    from graphflow.engines.embedded import EmbeddedEngine
+def prepare(pack_ref: str, emit: Callable[[dict[str, Any]], None]) -> tuple[Any, Any, dict]:
+    """The pack and its graph-model rows, once for every server."""
     from graphflow.packs.loader import load_pack
-    from graphflow.store.engine import Neo4jEngine
-    from graphflow.store.load import apply_schema, replace_pack
     from graphflow.store.rows import build_graph
 
     pack, took = _timed(lambda: load_pack(pack_ref))
     info = {"pack": pack.id, "actors": len(pack.actors), "flows": len(pack.flows)}
     emit({"case": "pack", **info, "seconds": took})
     graph, took = _timed(lambda: build_graph(pack))
-    rows = graph.node_count() + graph.rel_count()
-    info.update(nodes=graph.node_count(), relationships=graph.rel_count(), rows=rows)
+    info.update(nodes=graph.node_count(), relationships=graph.rel_count(),
+                rows=graph.node_count() + graph.rel_count())
     emit({"case": "rows", **info, "seconds": took})
+    return pack, graph, info
+
+
+def bench_pack(driver: Any, settings: Any, server: str, prepared: tuple[Any, Any, dict],
+               args: argparse.Namespace, emit: Callable[[dict[str, Any]], None]) -> None:
+    from graphflow.audit import make_query, run_query
+    from graphflow.engines.embedded import EmbeddedEngine
+    from graphflow.store.engine import Neo4jEngine
+    from graphflow.store.load import apply_schema, replace_pack
+
+    pack, graph, info = prepared
+    info = {"server": server, **info}
+    rows = info["rows"]
     db = settings.database
     _, took = _timed(lambda: apply_schema(driver, db))
     emit({"case": "schema", **info, "seconds": took})
@@ -176,13 +189,14 @@ def bench_pack(driver: Any, settings: Any, pack_ref: str, args: argparse.Namespa
     _, reload_s = _timed(lambda: replace_pack(driver, db, graph, batch_size=args.batch_size))
     emit({"case": "reload", **info, "seconds": reload_s, "rows_per_s": rows / reload_s})
 
-    naive = naive_projection(driver, db, graph, args.naive_rows)
-    emit({"case": "naive", **info, "seconds": naive["seconds"],
-          "projected": naive["projected"], "measured_rows": naive["measured_rows"],
-          "measured_seconds": naive["measured_seconds"], "rows_per_s": naive["rows_per_s"],
-          "vs_reload": naive["seconds"] / reload_s})
+    if args.naive_rows > 0:
+        naive = naive_projection(driver, db, graph, args.naive_rows)
+        emit({"case": "naive", **info, "seconds": naive["seconds"],
+              "projected": naive["projected"], "measured_rows": naive["measured_rows"],
+              "measured_seconds": naive["measured_seconds"],
+              "rows_per_s": naive["rows_per_s"], "vs_reload": naive["seconds"] / reload_s})
 
-    if args.server == "neo4j":
+    if server == "neo4j" and args.bulk:
         emit({"case": "bulk", **info, **bulk_import(graph)})
 
     store = Neo4jEngine(driver, settings, pack)
@@ -195,12 +209,19 @@ def bench_pack(driver: Any, settings: Any, pack_ref: str, args: argparse.Namespa
         emb = [_timed(lambda q=query, e=embedded: run_query(pack, e, q))[1]
                for _ in range(repeat)]
         ours = []
-        for _ in range(repeat):
+        for _ in range(repeat):  # every run asks the database again (no cached sub-graph)
+            store.clear_cache()
             report, took = _timed(lambda q=query: run_query(pack, store, q))
             ours.append(took)
-        assert [r.id for r in report.routes] == [r.id for r in first.routes]
+        same = [r.id for r in report.routes] == [r.id for r in first.routes]
+        assert same, "the store and the embedded engine disagree"
+        targets = frozenset(pack.descendants(pack.default_target))
+        fetched, fetch_s = _timed(lambda s=source, t=targets, h=hops: store.fetch(s, t, h))
         emit({"case": "routes", **info, "source": source, "max_hops": hops,
-              "routes": len(report.routes), "store_s": statistics.median(ours),
+              "profile": query.profile, "as_of": args.as_of,
+              "routes": len(report.routes), "same_routes": same,
+              "store_s": statistics.median(ours), "store_times": [round(t, 4) for t in ours],
+              "fetch_s": fetch_s, "fetched_flows": len(fetched.flows),
               "embedded_s": statistics.median(emb), "embedded_first_s": first_s,
               "ratio": statistics.median(ours) / max(statistics.median(emb), 1e-9)})
 
@@ -209,46 +230,69 @@ def _route_cases(pack: Any, args: argparse.Namespace) -> list[tuple[str, int, in
     source = pack.default_trigger
     if pack.id == "nyc":
         return [(source, 8, args.repeat)]
-    return [(source, 6, args.repeat), (source, 8, 1)]
+    return [(source, 6, args.repeat), (source, 8, args.repeat)]
 
 
 def _table(lines: list[dict[str, Any]]) -> str:
-    out = ["| pack | flows | rows | load (1 tx) | reload (1 tx) | naive (1 tx per row) | "
-           "naive / load | naive / reload |",
-           "|---|---|---|---|---|---|---|---|"]
-    by = {}
+    out = ["| server | pack | flows | rows | load (1 tx) | reload (1 tx) | naive (1 tx per row) | "
+           "naive / load | load avg |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    by: dict[tuple[str, str], dict[str, Any]] = {}
     for line in lines:
-        by.setdefault(line["pack"], {})[line["case"]] = line
-    for pack, cases in by.items():
-        if "naive" not in cases:
+        if "server" in line:
+            by.setdefault((line["server"], line["pack"]), {})[line["case"]] = line
+    for (server, pack), cases in by.items():
+        if "load" not in cases:
             continue
-        naive = cases["naive"]
-        mark = " (projected)" if naive["projected"] else ""
-        out.append(f"| {pack} | {cases['load']['flows']:,} | {cases['load']['rows']:,} | "
-                   f"{cases['load']['seconds']:.2f} s | {cases['reload']['seconds']:.2f} s | "
-                   f"{naive['seconds']:.1f} s{mark} | "
-                   f"{naive['seconds'] / cases['load']['seconds']:.1f}x | "
-                   f"{naive['vs_reload']:.1f}x |")
+        load, naive = cases["load"], cases.get("naive")
+        mark = " (projected)" if naive and naive["projected"] else ""
+        naive_s = f"{naive['seconds']:.1f} s{mark}" if naive else "-"
+        ratio = f"{naive['seconds'] / load['seconds']:.1f}x" if naive else "-"
+        out.append(f"| {server} | {pack} | {load['flows']:,} | {load['rows']:,} | "
+                   f"{load['seconds']:.2f} s | {cases['reload']['seconds']:.2f} s | "
+                   f"{naive_s} | {ratio} | {load['load_avg']:.2f} |")
     bulk = [line for line in lines if line["case"] == "bulk"]
     if bulk:
-        out += ["", "| pack | rows | CSV files | neo4j-admin import |", "|---|---|---|---|"]
-        out += [f"| {b['pack']} | {b['rows']:,} | {b['csv_s']:.2f} s | {b['seconds']:.2f} s |"
-                for b in bulk]
-    out += ["", "| pack | query | routes | store | embedded | embedded (first run) | ratio |",
-            "|---|---|---|---|---|---|---|"]
+        out += ["", "| pack | rows | CSV files | neo4j-admin import | load avg |",
+                "|---|---|---|---|---|"]
+        out += [f"| {b['pack']} | {b['rows']:,} | {b['csv_s']:.2f} s | {b['seconds']:.2f} s | "
+                f"{b['load_avg']:.2f} |" for b in bulk]
+    out += ["", "| server | pack | query | routes | fetched flows | store | embedded | "
+            "embedded (first run) | ratio | load avg |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for line in lines:
         if line["case"] == "routes":
-            out.append(f"| {line['pack']} | {line['source']}, {line['max_hops']} hops | "
-                       f"{line['routes']:,} | {line['store_s']:.3f} s | "
-                       f"{line['embedded_s']:.4f} s | {line['embedded_first_s']:.3f} s | "
-                       f"{line['ratio']:.1f}x |")
+            out.append(f"| {line['server']} | {line['pack']} | {line['source']}, "
+                       f"{line['max_hops']} hops | {line['routes']:,} | "
+                       f"{line['fetched_flows']:,} | {line['store_s']:.3f} s | "
+                       f"{line['embedded_s']:.3f} s | {line['embedded_first_s']:.3f} s | "
+                       f"{line['ratio']:.2f}x | {line['load_avg']:.2f} |")
     return "\n".join(out)
+
+
+def _start(kind: str, heap: str) -> tuple[Any, Any]:
+    """A fresh server of that kind (stopped by the caller), and its settings."""
+    from graphflow.store.connection import Settings
+
+    if kind == "env":
+        return None, Settings.from_env()
+    if kind == "neo4j":
+        from tests.neo4j_launcher import Neo4jServer
+
+        server = Neo4jServer(heap=heap).start(timeout=300)
+        return server, Settings(server.uri or "", server.user, server.database, server.password)
+    from tests.arcadedb_server import ArcadeDBServer
+
+    server = ArcadeDBServer(database="bench", heap=heap).start(timeout=120)
+    return server, Settings(server.bolt_uri, server.user, server.database, server.password)
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.neo4j_bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--server", choices=["neo4j", "arcadedb", "env"], default="neo4j")
+    ap.add_argument("--server", action="append", choices=["neo4j", "arcadedb", "env"],
+                    help="server(s) to measure, one after the other (repeatable; default: "
+                         "neo4j, then arcadedb)")
     ap.add_argument("--heap", default="4g", help="the server's heap (-Xmx)")
     ap.add_argument("--counties", type=int, default=3000,
                     help="generate a synthetic pack (benchmarks.generate); 0: none")
@@ -256,15 +300,26 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pack", action="append", default=[],
                     help="a pack to measure (repeatable; default: nyc + the generated one)")
     ap.add_argument("--naive-rows", type=int, default=20000,
-                    help="rows the naive loader writes before projecting")
+                    help="rows the naive loader writes before projecting (0: no naive case)")
+    ap.add_argument("--no-bulk", dest="bulk", action="store_false",
+                    help="skip the neo4j-admin import")
     ap.add_argument("--batch-size", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--profile", default="fare-evasion")
     ap.add_argument("--as-of", default="2018-06-01")
     ap.add_argument("-o", "--output", type=Path, help="also write the JSON lines here")
     args = ap.parse_args(argv)
+    servers = args.server or ["neo4j", "arcadedb"]
 
-    from graphflow.store.connection import Settings, connect
+    from graphflow.store.connection import connect
+
+    lines: list[dict[str, Any]] = []
+
+    def emit(line: dict[str, Any]) -> None:
+        line = {k: round(v, 4) if isinstance(v, float) else v for k, v in line.items()}
+        line["load_avg"] = round(os.getloadavg()[0], 2)
+        lines.append(line)
+        print(json.dumps(line), flush=True)
 
     packs = list(args.pack) or ["nyc"]
     tmp = None
@@ -274,36 +329,23 @@ def main(argv: list[str] | None = None) -> None:
         tmp = tempfile.TemporaryDirectory(prefix="graphflow-bench-")
         write_pack(Path(tmp.name), Shape(counties=args.counties), args.seed)
         packs.append(tmp.name)
-    server = None
-    if args.server == "env":
-        settings = Settings.from_env()
-    elif args.server == "neo4j":
-        from tests.neo4j_launcher import Neo4jServer
-
-        server = Neo4jServer(heap=args.heap).start(timeout=300)
-        settings = Settings(server.uri or "", server.user, server.database, server.password)
-    else:
-        from tests.arcadedb_server import ArcadeDBServer
-
-        server = ArcadeDBServer(database="bench", heap=args.heap).start(timeout=120)
-        settings = Settings(server.bolt_uri, server.user, server.database, server.password)
-    lines: list[dict[str, Any]] = []
-
-    def emit(line: dict[str, Any]) -> None:
-        line = {k: round(v, 4) if isinstance(v, float) else v for k, v in line.items()}
-        lines.append(line)
-        print(json.dumps(line), flush=True)
-
     try:
-        driver = connect(settings, max_transaction_retry_time=30.0)
-        with driver:
-            agent = driver.get_server_info().agent
-            print(json.dumps({"server": agent, "uri": settings.uri}), flush=True)
-            for ref in packs:
-                bench_pack(driver, settings, ref, args, emit)
+        prepared = [prepare(ref, emit) for ref in packs]
+        for kind in servers:
+            server, settings = _start(kind, args.heap)
+            try:
+                driver = connect(settings, max_transaction_retry_time=30.0)
+                with driver:
+                    agent = driver.get_server_info().agent
+                    emit({"case": "server", "server_kind": kind, "agent": agent,
+                          "uri": settings.uri, "heap": args.heap,
+                          "startup_s": getattr(server, "startup_seconds", None)})
+                    for item in prepared:
+                        bench_pack(driver, settings, kind, item, args, emit)
+            finally:
+                if server is not None:
+                    server.stop()
     finally:
-        if server is not None:
-            server.stop()
         if tmp is not None:
             tmp.cleanup()
     table = _table(lines)

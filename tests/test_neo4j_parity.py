@@ -1,13 +1,17 @@
 """The Neo4j engine gives exactly the embedded engine's routes, statuses and reasons: for every
-NYC profile at two dates, through the library and through the command line."""
+NYC profile at two dates, through the library and through the command line, and for every
+profile of a generated 5-county pack (benchmarks.generate) at two dates, from every trigger."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
+from benchmarks.generate import Shape, write_pack
 from graphflow.audit import make_query, run_query
+from graphflow.engines.embedded import EmbeddedEngine
 from graphflow.errors import GraphflowError
 from graphflow.packs.loader import load_pack
 from graphflow.store.engine import Neo4jEngine
@@ -136,3 +140,52 @@ def test_analysis_commands_agree(db, run_cli, monkeypatch, command) -> None:
         assert code == 0, err
         outputs.append(json.loads(out))
     assert outputs[0] == outputs[1], command
+
+
+# -- a generated pack: many actors per kind, parallel flows, long routes ------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(db, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gen5")
+    write_pack(folder, Shape(counties=5), seed=3)
+    pack = load_pack(str(folder))
+    load_graph(db.driver, db.name, build_graph(pack))
+    return pack
+
+
+@pytest.mark.parametrize("as_of", ["2014-06-01", "2024-06-01"])
+def test_generated_pack_every_profile_and_trigger_agrees(db, generated, as_of) -> None:
+    pack = generated
+    triggers = sorted(a.id for a in pack.actors.values() if a.kind == "event")
+    assert len(triggers) >= 5 and len(pack.profiles) >= 3
+    embedded = EmbeddedEngine(pack)
+    checked = set()
+    with Neo4jEngine(db.driver, db.settings, pack) as store:
+        for profile in [None, *pack.profiles]:
+            for source in triggers:
+                query = make_query(pack, source=source, target=pack.default_target,
+                                   profile=profile, as_of=dt.date.fromisoformat(as_of))
+                ours, theirs = run_query(pack, store, query), run_query(pack, embedded, query)
+                assert _shape(ours) == _shape(theirs), (profile, source, as_of)
+                assert ours.summary == theirs.summary
+                checked.update(r.status.value for r in ours.routes)
+    assert len(checked) >= 2  # more than one status among the routes compared
+
+
+def test_generated_pack_raw_routes_in_the_same_order(db, generated) -> None:
+    pack = generated
+    embedded = EmbeddedEngine(pack)
+    targets = frozenset(pack.descendants(pack.default_target))
+    with Neo4jEngine(db.driver, db.settings, pack) as store:
+        for hops in (1, 2, 5, 8, 10):
+            ours = list(store.routes(pack.default_trigger, targets, hops))
+            assert ours == list(embedded.routes(pack.default_trigger, targets, hops)), hops
+            assert all(len(r) <= hops for r in ours)
+        assert len(ours) > 100  # long routes, many of them, at 10 hops
+        # the fetched sub-graph holds only flows out of actors a route can pass through
+        sub = store.fetch(pack.default_trigger, targets, 8)
+        assert 0 < len(sub.flows) < len(pack.flows)
+        assert not {f.source for f in sub.flows.values()} & targets
+        for fid, f in sub.flows.items():
+            assert (pack.flows[fid].source, pack.flows[fid].target) == f
