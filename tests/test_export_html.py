@@ -515,3 +515,87 @@ def test_whole_pack_view_folds_clicks_open_and_prints(run_cli, recorded_page: Re
     page.evaluate("window.graphflow.reset()")
     assert page.evaluate("window.graphflow.labelPx()") >= 5.9
     assert_clean(rec)
+
+
+LEVEL_ORDER = ("city", "county", "state", "federal")
+
+
+def top_level(pack) -> set[str]:
+    """Actors that are no other actor's sub-unit (what the folded whole-pack view draws)."""
+    return {a.id for a in pack.actors.values() if not (a.part_of and a.part_of in pack.actors)}
+
+
+def band_label(pack, actor_id: str) -> str:
+    j = pack.jurisdictions.get(pack.actors[actor_id].jurisdiction or "")
+    return f"{j.name} ({j.id})" if j else "no jurisdiction"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", ["nyc", "connecticut"])
+def test_whole_pack_is_clustered_by_jurisdiction(name, run_cli, recorded_page: Recorded,
+                                                 tmp_path: Path) -> None:
+    """The whole-pack view: one band per jurisdiction (in level order), every drawn actor
+    inside its own jurisdiction's band, sub-units folded, the same positions on every export
+    and in the browser, labels readable at 1280 and 720 px, printable, offline and clean."""
+    pack = pack_or_skip(name)
+    one = export(run_cli, tmp_path / "a.html", "--data", name)
+    two = export(run_cli, tmp_path / "b.html", "--data", name)
+    nodes = data_block(one)["nodes"]
+    assert nodes == data_block(two)["nodes"]  # deterministic: same pack, same picture
+    tops = top_level(pack)
+    used = {pack.actors[a].jurisdiction for a in tops}
+    want = [f"{j.name} ({j.id})" for j in sorted(
+        (j for j in pack.jurisdictions.values() if j.id in used),
+        key=lambda j: LEVEL_ORDER.index(j.level) if j.level in LEVEL_ORDER else 9)]
+    assert len(want) >= 2
+    folded_at = {n["id"]: (n["fx"], n["fy"]) for n in nodes if "fx" in n}
+    assert set(folded_at) == tops
+    rec = recorded_page
+    page = rec.page
+    for width, height, min_px in ((1280, 800, 9.0), (720, 900, 7.5)):
+        page.set_viewport_size({"width": width, "height": height})
+        rec.open(one, timeout_ms=60_000)
+        assert page.evaluate("window.graphflow.lanes()") == want
+        bands = {b["label"]: (b["y0"], b["y1"]) for b in page.evaluate("window.graphflow.bands()")}
+        drawn = page.evaluate("window.graphflow.positions()")
+        visible = page.evaluate("window.graphflow.visibleNodeIds()")
+        assert {v.removeprefix("fold:") for v in visible} == tops
+        for v in visible:
+            actor = v.removeprefix("fold:")
+            x, y = drawn[v]["x"], drawn[v]["y"]
+            assert (round(x, 1), round(y, 1)) == folded_at[actor], actor
+            y0, y1 = bands[band_label(pack, actor)]
+            assert y0 <= y <= y1, (actor, y, y0, y1)
+        # legible: labels at least min_px on screen, the whole of every band in the canvas
+        assert page.evaluate("window.graphflow.labelPx()") >= min_px, width
+        box = page.evaluate("window.graphflow.bandBox()")
+        top_left = page.evaluate("p => window.graphflow.canvasToClient(p[0], p[1])",
+                                 [box["x0"], box["y0"]])
+        bottom_right = page.evaluate("p => window.graphflow.canvasToClient(p[0], p[1])",
+                                     [box["x1"], box["y1"]])
+        graph = page.locator("#graph").bounding_box()
+        assert top_left["x"] >= graph["x"] - 1 and top_left["y"] >= graph["y"] - 1
+        assert bottom_right["x"] <= graph["x"] + graph["width"] + 1
+        assert bottom_right["y"] <= graph["y"] + graph["height"] + 1
+    # a click on a folded family opens it: its sub-units drawn, each in its jurisdiction's band
+    root = max(tops, key=lambda a: sum(1 for b in pack.actors.values() if b.part_of == a))
+    pos = page.evaluate("id => window.graphflow.nodePosition(id)", "fold:" + root)
+    page.mouse.click(pos["x"], pos["y"])
+    visible = set(page.evaluate("window.graphflow.visibleNodeIds()"))
+    kids = {a.id for a in pack.actors.values() if a.part_of == root}
+    assert kids and kids <= visible and root in visible
+    bands = {b["label"]: (b["y0"], b["y1"]) for b in page.evaluate("window.graphflow.bands()")}
+    drawn = page.evaluate("window.graphflow.positions()")
+    full_at = positions_of(one)
+    for a in kids | {root}:
+        assert (round(drawn[a]["x"], 1), round(drawn[a]["y"], 1)) == full_at[a]
+        y0, y1 = bands[band_label(pack, a)]
+        assert y0 <= drawn[a]["y"] <= y1, a
+    # print: the graph fills the page width, the notice is printed
+    page.emulate_media(media="print")
+    assert "Research tool, not legal advice" in page.inner_text("#print-meta")
+    graph = page.locator("#graph").bounding_box()
+    assert graph["width"] >= 0.95 * page.locator("body").bounding_box()["width"]
+    assert graph["height"] > 300
+    assert page.pdf(format="Letter").startswith(b"%PDF")
+    assert_clean(rec)
