@@ -339,3 +339,30 @@ def test_svg_escapes_hostile_text() -> None:
     assert "<script" not in raw and "**" not in raw
     root = ET.fromstring(raw.encode("utf-8"))
     assert evil in [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
+
+
+def test_county_has_its_own_lane_and_colour() -> None:
+    """A county actor is drawn in a lane of its own between city and state (trigger, city,
+    county, state, federal, target), in its own colour and legend entry on the page."""
+    import itertools
+
+    from graphflow.export.html import LEVEL_STYLES, render_html
+    from graphflow.export.layout import layered_layout
+
+    levels = {"arrest": "city", "police": "city", "da": "county", "dcjs": "state", "fbi": "federal"}
+    chain = list(levels)
+    lay = layered_layout(list(levels.items()),
+                         [(f"e{i}", a, b) for i, (a, b) in enumerate(itertools.pairwise(chain))],
+                         sources=["arrest"], targets=["fbi"])
+    assert [ln["level"] for ln in lay.lanes] == ["city", "county", "state", "federal"]
+    ys = {lv: [lay.positions[n][1] for n in chain if levels[n] == lv] for lv in levels.values()}
+    assert max(ys["city"]) < min(ys["county"]) and max(ys["county"]) < min(ys["state"])
+    county = LEVEL_STYLES["county"]
+    assert county not in (LEVEL_STYLES["other"], LEVEL_STYLES["city"], LEVEL_STYLES["state"])
+    view = {"title": "t", "subtitle": "", "query": None, "summary": {},
+            "nodes": [{"id": n, "label": n, "kind": "agency", "level": lv, "tooltip": []}
+                      for n, lv in levels.items()],
+            "edges": [], "routes": [], "layout": "physics"}
+    html = render_html(view)
+    assert '"level": "county"' in html or '"level":"county"' in html
+    assert "<dd>county</dd>" in html

@@ -49,7 +49,7 @@ from markupsafe import Markup
 
 VIS_DIR = "lib/vis-9.1.2"
 STATUSES = ("open", "conditional", "blocked", "not-triggered", "inactive")
-LEVELS = ("city", "state", "federal", "other")
+LEVELS = ("city", "county", "state", "federal", "other")
 BIG_NODES = 300  # above this: no smooth curves, no improvedLayout, no edge labels
 BIG_EDGES = 600
 SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.I)
@@ -71,6 +71,7 @@ STATUS_STYLES: dict[str, dict[str, Any]] = {
 }
 LEVEL_STYLES: dict[str, dict[str, str]] = {
     "city": {"background": "#dbeafe", "border": "#2563eb"},
+    "county": {"background": "#fef3c7", "border": "#b45309"},
     "state": {"background": "#dcfce7", "border": "#15803d"},
     "federal": {"background": "#ede9fe", "border": "#6d28d9"},
     "other": {"background": "#f1f5f9", "border": "#64748b"},

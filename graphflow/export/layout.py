@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-LANES = ("city", "state", "federal", "other")
+LANES = ("city", "county", "state", "federal", "other")
 COLUMN = 300.0        # x distance between columns
 ROW = 110.0           # y distance between nodes of one column inside a lane
 LANE_GAP = 70.0       # extra space between lanes
