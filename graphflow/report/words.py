@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from graphflow.core.conditions import span_text
+from graphflow.core.conditions import span_text, tests_in
 from graphflow.core.model import Pack
 
 
@@ -41,6 +41,16 @@ def _or(values: Any) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
+_TEST_WORDS: dict[str, Any] = {  # a fact test's operator and operand, after the fact's name
+    "is": lambda v: f"is {value_words(v)}", "in": lambda v: f"is {_or(v)}",
+    "lt": lambda v: f"below {v}", "lte": lambda v: f"at most {v}",
+    "gt": lambda v: f"above {v}", "gte": lambda v: f"at least {v}",
+    "within": lambda v: f"within the last {span_text(v)}",
+    "before": lambda v: f"before {v}", "after": lambda v: f"after {v}",
+    "any_in": lambda v: f"includes {_or(v)}", "all_in": lambda v: f"only {_or(v)}",
+}
+
+
 def cond_words(cond: Any, named: Mapping[str, Any] | None = None, *, top: bool = True) -> str:
     """A condition in words: "has court date", "arrest type is custodial arrest or desk
     appearance ticket", "last violent or serious conviction within the last 5 years"."""
@@ -51,31 +61,13 @@ def cond_words(cond: Any, named: Mapping[str, Any] | None = None, *, top: bool =
         return cond_words(inner, named, top=top) if inner is not None else \
             fact_words(cond["condition"])
     if "fact" in cond:
-        name = fact_words(cond["fact"])
-        if "is" in cond:
-            val = cond["is"]
-            if val is True:
-                return name
-            if val is False:
-                return f"not {name}"
-            return f"{name} is {value_words(val)}"
-        if "in" in cond:
-            return f"{name} is {_or(cond['in'])}"
-        for op, word in (("lt", "below"), ("lte", "at most"), ("gt", "above"),
-                         ("gte", "at least")):
-            if op in cond:
-                return f"{name} {word} {cond[op]}"
-        if "within" in cond:
-            return f"{name} within the last {span_text(cond['within'])}"
-        if "before" in cond:
-            return f"{name} before {cond['before']}"
-        if "after" in cond:
-            return f"{name} after {cond['after']}"
-        if "any_in" in cond:
-            return f"{name} includes {_or(cond['any_in'])}"
-        if "all_in" in cond:
-            return f"{name} only {_or(cond['all_in'])}"
-        return name
+        # the operator as the engine finds it (core.conditions.tests_in), said in words
+        fact, op, val = next(tests_in(cond))
+        name = fact_words(fact)
+        if op == "is" and isinstance(val, bool):
+            return name if val else f"not {name}"
+        said = _TEST_WORDS.get(op or "")
+        return f"{name} {said(val)}" if said else name
     if "not" in cond:
         return f"not ({cond_words(cond['not'], named, top=False)})"
     for key, word in (("all", " and "), ("any", " or ")):
