@@ -325,3 +325,26 @@ def test_cli_count_and_ranked_limit(run_cli, generated, gen_pack, gen_engine):
     assert data["summary"] == full.summary
     code, out, _ = run_cli("leaks", *args, "--count")
     assert code == 0 and f"{full.summary['open']} open" in out
+
+
+def _descendants_by_scan(pack, actor_id):
+    """The part_of closure computed afresh from the actors (no index)."""
+    out, frontier = {actor_id}, {actor_id}
+    while frontier:
+        frontier = {a.id for a in pack.actors.values()
+                    if a.part_of in frontier and a.id not in out}
+        out |= frontier
+    return out
+
+
+@pytest.mark.parametrize("which", ["nyc", "generated"])
+def test_descendants_index_matches_a_fresh_scan(which, nyc, gen_pack):
+    pack = nyc if which == "nyc" else gen_pack
+    parents = {a.part_of for a in pack.actors.values() if a.part_of}
+    assert parents, "the pack has part_of links to check"
+    for actor_id in sorted(parents | {pack.default_target, next(iter(pack.actors))}):
+        assert pack.descendants(actor_id) == _descendants_by_scan(pack, actor_id), actor_id
+    # a what-if copy shares the actors, so its own index gives the same closure
+    copy_ = pack.with_changes(closed_flows=[next(iter(pack.flows))])
+    assert copy_.descendants(pack.default_target) == _descendants_by_scan(
+        pack, pack.default_target)

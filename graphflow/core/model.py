@@ -420,6 +420,7 @@ class Pack:
     _overrides: dict[str, list[tuple[str, str]]] | None = field(default=None, repr=False)
     spans: dict[tuple, Any] = field(default_factory=dict, repr=False)  # evidence spans, cached
     _conflicts_by_flow: dict[str, list[str]] | None = field(default=None, repr=False)
+    _children: dict[str, tuple[str, ...]] | None = field(default=None, repr=False)
 
     def effects_on(self, flow_id: str) -> list[Effect]:
         """All rule effects recorded for a flow, in rule order."""
@@ -487,18 +488,22 @@ class Pack:
         )
 
     def descendants(self, actor_id: str) -> set[str]:
-        """An actor and every actor that is part of it, transitively."""
-        children: dict[str, list[str]] = {}
-        for actor in self.actors.values():
-            if actor.part_of:
-                children.setdefault(actor.part_of, []).append(actor.id)
+        """An actor and every actor that is part of it, transitively (the part_of index is
+        built once per pack)."""
+        children = self._children
+        if children is None:
+            index: dict[str, list[str]] = {}
+            for actor in self.actors.values():
+                if actor.part_of:
+                    index.setdefault(actor.part_of, []).append(actor.id)
+            children = self._children = {k: tuple(v) for k, v in index.items()}
         out, stack = set(), [actor_id]
         while stack:
             cur = stack.pop()
             if cur in out:
                 continue
             out.add(cur)
-            stack.extend(children.get(cur, []))
+            stack.extend(children.get(cur, ()))
         return out
 
     def controllers_of(self, flow: Flow) -> tuple[str, ...]:
