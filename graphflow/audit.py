@@ -275,20 +275,22 @@ def top_routes(pack: Pack, engine: RouteEngine, query: RouteQuery, k: int) -> li
     if order in ("confidence", "impact") or not isinstance(engine, RouteWalker):
         routes = (make(flows, acc) for flows, sev, acc in
                   _walk(engine, query, targets, level, _cap(query), make=make) if sev in keep)
-        return heapq.nsmallest(k, routes, key=key)
+        with paused_gc():
+            return heapq.nsmallest(k, routes, key=key)
     if order == "hops":
         levels = [(length, keep[-1]) for length in range(1, query.max_hops + 1)]
     else:
         levels = [(length, s) for s in keep for length in range(1, query.max_hops + 1)]
     out: list[Route] = []
-    for length, cap in levels:
-        bucket = [make(flows, acc)
-                  for flows, sev, acc in _walk(engine, query, targets, level, cap, length, make)
-                  if sev in keep and (order == "hops" or sev == cap)]
-        bucket.sort(key=key)
-        out.extend(bucket[: k - len(out)])
-        if len(out) >= k:
-            break
+    with paused_gc():  # hop statuses and routes: long-lived, no cycles (when tuning is on)
+        for length, cap in levels:
+            bucket = [make(flows, acc) for flows, sev, acc in
+                      _walk(engine, query, targets, level, cap, length, make)
+                      if sev in keep and (order == "hops" or sev == cap)]
+            bucket.sort(key=key)
+            out.extend(bucket[: k - len(out)])
+            if len(out) >= k:
+                break
     return out
 
 
