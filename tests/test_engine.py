@@ -59,3 +59,19 @@ print(json.dumps(out))
     out = json.loads(done.stdout)
     assert out["plain"] == [True, 0, 0, False]
     assert out["tuned"][:4] == [True, True, 1, True] and out["tuned"][4] >= 1
+
+
+def test_each_actors_flows_are_found_where_the_run_starts_say(nyc):
+    """The engine's flat adjacency: for every actor of the NYC pack, the flows out of it and
+    into it (read through _out_at/_out_order and _in_at/_in_order) are exactly the pack's, in
+    pack order; computed from the pack's flows, not from the engine."""
+    from graphflow.engines.embedded import EmbeddedEngine
+
+    engine = EmbeddedEngine(nyc)
+    ids = engine._fids
+    for actor, i in engine._index.items():
+        out = [ids[k] for k in engine._out_order[engine._out_at[i]:engine._out_at[i + 1]]]
+        into = [ids[k] for k in engine._in_order[engine._in_at[i]:engine._in_at[i + 1]]]
+        assert out == [f.id for f in nyc.flows.values() if f.source == actor], actor
+        assert into == [f.id for f in nyc.flows.values() if f.target == actor], actor
+    assert len(engine._out_at) == len(engine._in_at) == engine._nodes + 1

@@ -10,12 +10,11 @@ stops as soon as it goes over a cap, and routes stream out as a generator.
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import repeat
+from itertools import accumulate
 from operator import attrgetter
 from typing import Any
 
@@ -61,6 +60,13 @@ class Search:
         return sum(len(t) + len(i) for t, i in self.adjacency.values())
 
 
+def _starts(ends: list[int], nodes: range) -> array:
+    """Where each actor's run begins in the flows sorted by ``ends``: entry u is how many
+    flows have an end below u (one more entry than actors, so u + 1 closes u's run)."""
+    counts = Counter(ends)
+    return array("l", accumulate(map(counts.__getitem__, nodes[:-1]), initial=0))
+
+
 class EmbeddedEngine:
     """Bounded depth-first enumeration with forward-ball and reverse-BFS distance bounds."""
 
@@ -97,14 +103,12 @@ class EmbeddedEngine:
         ks = range(len(src))
         nodes = range(len(names) + 1)
         # flows out of actor u: _out_order[_out_at[u]:_out_at[u + 1]] (into: the same)
-        out_order = sorted(ks, key=src.__getitem__)
-        self._out_at = array("l", map(bisect_left, repeat(array("l", map(src.__getitem__,
-                                                                        out_order))), nodes))
-        self._out_order = array("l", out_order)
-        in_order = sorted(ks, key=dst.__getitem__)
-        self._in_at = array("l", map(bisect_left, repeat(array("l", map(dst.__getitem__,
-                                                                       in_order))), nodes))
-        self._in_order = array("l", in_order)
+        # (a stable sort keeps pack order within one actor; the run starts are the running
+        # sums of the per-actor counts, counted by Counter's C loop)
+        self._out_order = array("l", sorted(ks, key=src.__getitem__))
+        self._out_at = _starts(src, nodes)
+        self._in_order = array("l", sorted(ks, key=dst.__getitem__))
+        self._in_at = _starts(dst, nodes)
         self._cache: dict[tuple, Search | None] = {}
 
     @cached_property
