@@ -82,22 +82,22 @@ class EmbeddedEngine:
         names = list(pack.actors)
         index = {a: i for i, a in enumerate(names)}
         flows = pack.flows.values()
-        srcs = list(map(attrgetter("source"), flows))
-        dsts = list(map(attrgetter("target"), flows))
-        try:
-            src = list(map(index.__getitem__, srcs))
-            dst = list(map(index.__getitem__, dsts))
+        source, target, at = attrgetter("source"), attrgetter("target"), index.__getitem__
+        try:  # one C-level pass per end, no intermediate list of names
+            src = list(map(at, map(source, flows)))
+            dst = list(map(at, map(target, flows)))
         except KeyError:  # a flow whose end is no actor (a hand-made pack): index it too
-            for end in sorted(set(srcs).union(dsts).difference(index)):
+            ends = set(map(source, flows)).union(map(target, flows))
+            for end in sorted(ends.difference(index)):
                 index[end] = len(names)
                 names.append(end)
-            src = list(map(index.__getitem__, srcs))
-            dst = list(map(index.__getitem__, dsts))
+            src = list(map(at, map(source, flows)))
+            dst = list(map(at, map(target, flows)))
         self._nodes = len(names)
         self._index = index
-        # Integer arrays, and dicts of strings and ints, are never tracked by the cyclic GC:
-        # no collection scans the graph (lists would be rescanned, tuples scanned once).
-        self._fids = dict(enumerate(pack.flows))  # flow index -> id (the pack's key)
+        # Integer arrays, and tuples of strings (untracked after their first collection), are
+        # never rescanned by the cyclic GC: no collection walks the graph.
+        self._fids = tuple(pack.flows)  # flow index -> id (the pack's key)
         self._src = array("l", src)
         self._dst = array("l", dst)
         ks = range(len(src))
