@@ -45,6 +45,24 @@ def test_schema_error_points_at_line_and_suggests_key(mini_copy):
     assert any("did you mean 'confidence'" in (e.hint or "") for e in errors)
 
 
+def line_of(path: Path, text: str) -> int:
+    """The 1-based line of the first line of ``path`` that contains ``text``."""
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_an_unknown_key_is_reported_at_its_own_line(mini_copy):
+    # top level of a file and inside a list item: the key's line, not the file's or the item's
+    pack_file, flows = mini_copy / "pack.yaml", mini_copy / "flows.yaml"
+    pack_file.write_text(pack_file.read_text() + "evidence_horizon_month: 12\n")
+    edit(flows, "    confidence: alleged", "    confidance: alleged")
+    errors = {e.where.rsplit(":", 1)[0]: e for e in only_error(mini_copy)}
+    top = errors[str(pack_file)]
+    assert top.where == f"{pack_file}:{line_of(pack_file, 'evidence_horizon_month')}"
+    assert "did you mean 'evidence_horizon_months'" in (top.hint or "")
+    item = errors[str(flows)]
+    assert item.where == f"{flows}:{line_of(flows, 'confidance')}"
+
+
 def test_bad_enum_value_gets_did_you_mean(mini_copy):
     edit(mini_copy / "flows.yaml", "mechanism: automatic", "mechanism: automatik")
     errors = only_error(mini_copy)

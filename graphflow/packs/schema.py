@@ -65,10 +65,18 @@ def validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=reg)
 
 
+def _extra_keys(err: ValidationError) -> list[str]:
+    """The keys an ``additionalProperties`` error is about (none for other errors)."""
+    if err.validator != "additionalProperties" or not isinstance(err.instance, dict):
+        return []
+    allowed = err.schema.get("properties", {})
+    return [k for k in err.instance if k not in allowed]
+
+
 def _hint(err: ValidationError) -> str | None:
     if err.validator == "additionalProperties" and isinstance(err.instance, dict):
         allowed = list(err.schema.get("properties", {}))
-        extra = [k for k in err.instance if k not in allowed]
+        extra = _extra_keys(err)
         for key in extra:
             hint = did_you_mean(str(key), allowed)
             if hint:
@@ -162,7 +170,7 @@ def schema_problems(kind: str, doc: YamlDoc) -> list[Problem]:
     for err in errors:
         leaf = _leaf(err)
         path = tuple(leaf.absolute_path)
-        where = doc.where(path)
+        where = doc.where((*path, *_extra_keys(leaf)[:1]))  # an unknown key: at its own line
         loc = "/".join(map(str, path)) or "(top level)"
         message = leaf.message
         if len(message) > 160:
