@@ -427,9 +427,11 @@ def test_html_export_says_evidence_and_conflicts(nyc, nyc_engine, run_cli, tmp_p
     report = nyc_routes(nyc, nyc_engine, "prior-removal-order", as_of=LATE)
     stale = next(r for r in report.routes if not r.evidence.current)
     assert "but its evidence" in text and f"(asked for {LATE})" in text
-    conflicted = [c for r in report.routes for f in r.flows for c in nyc.conflicts_on(f)]
-    assert conflicted and f"sources disagree: {conflicted[0]}" in text or \
-        f"sources disagree ({conflicted[0]})" in text
+    conflicted = {c for r in report.routes for f in r.flows for c in nyc.conflicts_on(f)}
+    assert conflicted
+    for cid in conflicted:  # the id and the start of its one-line summary, as the text views
+        summary = " ".join(nyc.conflicts[cid].summary.split())[:60]
+        assert f"sources disagree ({cid}): {summary}" in text, cid
     assert stale.id in text
 
 

@@ -599,3 +599,21 @@ def test_whole_pack_is_clustered_by_jurisdiction(name, run_cli, recorded_page: R
     assert graph["height"] > 300
     assert page.pdf(format="Letter").startswith(b"%PDF")
     assert_clean(rec)
+
+
+def test_flow_tooltip_lists_rules_once(nyc) -> None:
+    # with a status, the rules appear as the hop's reasons; without one, as written
+    from graphflow.export.view import flow_tooltip
+
+    day = dt.date(2017, 3, 1)
+    evaluator = StatusEvaluator(nyc, nyc.profiles["fare-evasion"].facts, day)
+    governed = [f for f in nyc.flows.values() if nyc.effects_on(f.id)]
+    assert governed
+    for flow in governed:
+        plain = flow_tooltip(nyc, flow)
+        rules = {e.rule for e in nyc.effects_on(flow.id)}
+        assert {r for r in rules if any(f"[{r}]" in line for line in plain
+                                         if line.startswith("rule: "))} == rules, flow.id
+        with_status = flow_tooltip(nyc, flow, evaluator.hop(flow.id))
+        assert not [line for line in with_status if line.startswith("rule: ")], flow.id
+        assert any(line.startswith("why: ") for line in with_status), flow.id

@@ -142,16 +142,16 @@ def flow_tooltip(pack: Pack, flow: Flow, hop: HopStatus | None = None) -> list[s
             lines.append(f"evidence {ev.state}: ends {ev.last_evidenced or '?'}"
                          + (f"; {ev.note}" if ev.note else ""))
         lines += _reason_lines(pack, flow, hop)
-    if flow.caveat:
-        lines.append(f"caveat: {flow.caveat}")
-    for cid in pack.conflicts_on(flow.id):
-        lines.append(f"sources disagree ({cid}): {_short(pack.conflicts[cid].summary, 300)}")
-    else:
+    else:  # no status asked for (the whole pack): the rules on it, as written
         for eff in pack.effects_on(flow.id):
             rule = pack.rules[eff.rule]
             cond = f" when {describe(eff.when)}" if eff.when else ""
             lines.append(f"rule: {rule.name} [{rule.id}] {eff.effect}{cond}; in force "
                          f"{_dates(rule.starts, rule.ended)}")
+    if flow.caveat:
+        lines.append(f"caveat: {flow.caveat}")
+    for cid in pack.conflicts_on(flow.id):
+        lines.append(f"sources disagree ({cid}): {_short(pack.conflicts[cid].summary, 300)}")
     if flow.description:
         lines.append(_short(flow.description, 800))
     lines += _citation_lines(pack, flow.citations)
@@ -431,9 +431,8 @@ def _route_notes(pack: Pack, route: Any, as_of: dt.date) -> str:
     ev = route.evidence
     if not ev.current:
         out += " — " + words(route.status.value, ev.as_dict(), as_of.isoformat())
-    conflicts = list(dict.fromkeys(c for f in route.flows for c in pack.conflicts_on(f)))
-    if conflicts:
-        out += " — sources disagree: " + ", ".join(conflicts)
+    for cid in dict.fromkeys(c for f in route.flows for c in pack.conflicts_on(f)):
+        out += f" — sources disagree ({cid}): {_short(pack.conflicts[cid].summary, 160)}"
     return out
 
 
