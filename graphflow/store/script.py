@@ -24,6 +24,7 @@ from graphflow.store.load import (
     rel_statement,
     schema_path,
     split_script,
+    wire_rows,
 )
 from graphflow.store.model import NODE_BY_LABEL, NodeSpec, RelSpec
 from graphflow.store.rows import GraphData
@@ -69,14 +70,15 @@ def cypher_script(data: GraphData, *, batch: int = SCRIPT_BATCH) -> Iterator[str
     for statement in split_script(schema_path().read_text(encoding="utf-8")):
         yield statement + ";"
     yield ":begin"
-    for statement in delete_statements(literal(data.pack)):
+    pack = literal(data.pack)
+    for statement in delete_statements(pack):
         yield statement + ";"
     for nb in data.nodes:
         for rows in chunks(nb.rows, batch):
-            yield node_statement(nb, literal(list(rows))) + ";"
+            yield node_statement(nb, literal(wire_rows(nb, rows)), pack) + ";"
     for rb in data.rels:
         for rows in chunks(rb.rows, batch):
-            yield rel_statement(rb.spec, literal(list(rows))) + ";"
+            yield rel_statement(rb, literal(wire_rows(rb, rows)), pack) + ";"
     yield ":commit"
 
 
