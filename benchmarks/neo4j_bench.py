@@ -19,7 +19,8 @@ packs are read and turned into rows once, before the first server. Cases, one JS
   ``--transaction``, default auto: one transaction of ``UNWIND`` statements up to 200,000
   rows, else committed batches behind the pack's ``loading`` marker; ``--batch-size`` rows a
   statement), the first load on a cold server; ``reload``: the same again over the loaded
-  pack (delete + write, warm); ``delete_s``/``write_s``: its two phases; ``reload-sweep``: the
+  pack (delete + write, warm); ``delete_s``: until the first write statement's progress (the
+  old pack's delete and that first statement), ``write_s``: the rest; ``reload-sweep``: the
   reload again for each ``--sweep`` batch size.
 - ``naive``: the same statements, one row per transaction. On big packs it runs on a sample
   (the first rows of every node batch, then relationships between sampled nodes, up to
