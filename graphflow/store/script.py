@@ -1,7 +1,10 @@
 """Exports for those who load the graph themselves: a Cypher script and neo4j-admin CSV files.
 
-Both come from the same rows as ``graphflow neo4j load`` (``rows.build_graph``) and the same
-statement texts (``load.node_statement`` / ``rel_statement``), so they give the same graph.
+Both come from the same rows as ``graphflow neo4j load`` (``rows.build_graph``); the script
+uses the load's statement texts for nodes and relationships (``load.node_statement`` /
+``rel_statement``) with literal rows, one statement per relationship type, where the load
+writes each flow with one statement (``load.flow_statement``). The tests run both into a real
+Neo4j and compare the graphs.
 """
 
 from __future__ import annotations
