@@ -15,9 +15,13 @@ packs are read and turned into rows once, before the first server. Cases, one JS
 (each with ``load_avg``, the 1-minute load average when it ended), then Markdown tables:
 
 - ``rows``: building the rows of the graph model from the loaded pack.
-- ``schema``, ``load``: ``graphflow neo4j load``'s path: the schema, then one transaction of
-  batched ``UNWIND`` statements (the first load: a cold server); ``reload``: the same again
-  over the loaded pack (delete + write, warm).
+- ``schema``, ``load``: ``graphflow neo4j load``'s path (``store.load.replace_pack`` with
+  ``--transaction``, default auto: one transaction of ``UNWIND`` statements up to 200,000
+  rows, else committed batches behind the pack's ``loading`` marker; ``--batch-size`` rows a
+  statement), the first load on a cold server; ``reload``: the same again over the loaded
+  pack (delete + write, warm); ``delete_s``: until the first write statement's progress (the
+  old pack's delete and that first statement), ``write_s``: the rest; ``reload-sweep``: the
+  reload again for each ``--sweep`` batch size.
 - ``naive``: the same statements, one row per transaction. On big packs it runs on a sample
   (the first rows of every node batch, then relationships between sampled nodes, up to
   ``--naive-rows`` in all) and the full time is projected from its node and relationship
@@ -30,6 +34,7 @@ packs are read and turned into rows once, before the first server. Cases, one JS
   embedded engine, same pack, profile and date: the median of ``--repeat`` runs (the store's
   each with a fresh fetch of the sub-graph from the database), and the embedded engine's
   first run with its construction; ``fetch_s`` and ``fetched_flows``: the store's fetch alone.
+- ``drop``: ``graphflow neo4j drop`` of the pack at the end (batched for a big pack).
 """
 
 from __future__ import annotations
@@ -87,7 +92,7 @@ def sample(graph: GraphData, budget: int) -> GraphData:
 
 def naive_load(driver: Any, database: str, graph: GraphData) -> dict[str, float]:
     """One transaction per row, with the batched loader's statements; seconds per phase."""
-    from graphflow.store.load import delete_statements, node_statement, rel_statement
+    from graphflow.store.load import delete_statements, node_statement, rel_statement, wire_rows
 
     def one(session: Any, text: str, **params: Any) -> None:
         session.execute_write(lambda tx: tx.run(text, **params).consume())
@@ -99,31 +104,48 @@ def naive_load(driver: Any, database: str, graph: GraphData) -> dict[str, float]
             one(session, statement, pack=graph.pack)
         for batch in graph.nodes:
             text = node_statement(batch)
-            for row in batch.rows:
-                one(session, text, rows=[row])
+            for row in wire_rows(batch):
+                one(session, text, rows=[row], pack=graph.pack)
         out["nodes"] = time.perf_counter() - began
         began = time.perf_counter()
         for rb in graph.rels:
-            text = rel_statement(rb.spec)
-            for row in rb.rows:
-                one(session, text, rows=[row])
+            text = rel_statement(rb)
+            for row in wire_rows(rb):
+                one(session, text, rows=[row], pack=graph.pack)
         out["rels"] = time.perf_counter() - began
     return out
 
 
-def batched_load(driver: Any, database: str, graph: GraphData, batch_size: int) -> None:
-    """``--load batches``: the loader's statements, one committed transaction per batch (the
-    pack dropped first), not atomic: for packs whose one-transaction load exceeds the
-    server's transaction memory (``dbms.memory.transaction.total.max``)."""
-    from graphflow.store.load import chunks, drop_pack, node_statement, rel_statement
+class Phases:
+    """A load's progress callback that notes when the writing began (after the old pack's
+    delete, and the marker in a batched load)."""
 
-    drop_pack(driver, database, graph.pack)
-    plan = [*((node_statement(b), b.rows) for b in graph.nodes),
-            *((rel_statement(b.spec), b.rows) for b in graph.rels)]
-    with driver.session(database=database) as session:
-        for text, rows in plan:
-            for chunk in chunks(rows, batch_size):
-                session.execute_write(lambda tx, t=text, c=list(chunk): tx.run(t, rows=c).consume())
+    def __init__(self) -> None:
+        self.began = time.perf_counter()
+        self.writing: float | None = None
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        if self.writing is None and not what.startswith(("deleting", "marking")):
+            self.writing = time.perf_counter()
+
+    def split(self, seconds: float) -> dict[str, float]:
+        delete = (self.writing or self.began + seconds) - self.began
+        return {"delete_s": delete, "write_s": seconds - delete}
+
+
+def timed_load(driver: Any, database: str, graph: GraphData, transaction: str,
+               batch_size: int) -> dict[str, Any]:
+    """``graphflow neo4j load``'s replace (``store.load.replace_pack``): seconds, the way it
+    was written, statements, and the delete and write phases."""
+    from graphflow.store.load import replace_pack
+
+    phases = Phases()
+    (mode, statements), took = _timed(lambda: replace_pack(
+        driver, database, graph, batch_size=batch_size, transaction=transaction,
+        progress=phases))
+    return {"seconds": took, "transaction": mode, "statements": statements,
+            "batch_size": batch_size, **phases.split(took),
+            "rows_per_s": (graph.node_count() + graph.rel_count()) / took}
 
 
 def naive_projection(driver: Any, database: str, graph: GraphData,
@@ -191,25 +213,21 @@ def bench_pack(driver: Any, settings: Any, server: str, prepared: tuple[Any, Any
     from graphflow.audit import make_query, run_query
     from graphflow.engines.embedded import EmbeddedEngine
     from graphflow.store.engine import Neo4jEngine
-    from graphflow.store.load import apply_schema, replace_pack
+    from graphflow.store.load import apply_schema, drop_pack
 
     pack, graph, info = prepared
     info = {"server": server, **info}
-    rows = info["rows"]
     db = settings.database
     _, took = _timed(lambda: apply_schema(driver, db))
     emit({"case": "schema", **info, "seconds": took})
-    if args.load == "batches":
-        def load() -> None:
-            batched_load(driver, db, graph, args.batch_size)
-    else:
-        def load() -> None:
-            replace_pack(driver, db, graph, batch_size=args.batch_size)
-    _, took = _timed(load)
-    emit({"case": "load", **info, "mode": args.load, "seconds": took, "rows_per_s": rows / took})
-    _, reload_s = _timed(load)
-    emit({"case": "reload", **info, "mode": args.load, "seconds": reload_s,
-          "rows_per_s": rows / reload_s})
+    load = timed_load(driver, db, graph, args.transaction, args.batch_size)
+    emit({"case": "load", **info, **load})
+    again = timed_load(driver, db, graph, args.transaction, args.batch_size)
+    reload_s = again["seconds"]
+    emit({"case": "reload", **info, **again})
+    for size in args.sweep:  # the reload again with other batch sizes
+        emit({"case": "reload-sweep", **info,
+              **timed_load(driver, db, graph, args.transaction, size)})
 
     if args.naive_rows > 0:
         naive = naive_projection(driver, db, graph, args.naive_rows)
@@ -222,7 +240,7 @@ def bench_pack(driver: Any, settings: Any, server: str, prepared: tuple[Any, Any
         emit({"case": "bulk", **info, **bulk_import(graph)})
 
     store = Neo4jEngine(driver, settings, pack)
-    for source, hops, repeat in _route_cases(pack, args):
+    for source, hops, repeat in _route_cases(pack, args) if args.routes else ():
         query = make_query(pack, source=source, target=pack.default_target,
                            profile=args.profile if args.profile in pack.profiles else None,
                            as_of=dt.date.fromisoformat(args.as_of), max_hops=hops)
@@ -246,6 +264,12 @@ def bench_pack(driver: Any, settings: Any, server: str, prepared: tuple[Any, Any
               "fetch_s": fetch_s, "fetched_flows": len(fetched.flows),
               "embedded_s": statistics.median(emb), "embedded_first_s": first_s,
               "ratio": statistics.median(ours) / max(statistics.median(emb), 1e-9)})
+    if args.drop:
+        dropped, took = _timed(lambda: drop_pack(driver, db, pack.id,
+                                                 batch_size=args.batch_size))
+        emit({"case": "drop", **info, "seconds": took, "transaction": dropped.transaction,
+              "nodes_deleted": dropped.node_count,
+              "relationships_deleted": dropped.relationships})
 
 
 def _route_cases(pack: Any, args: argparse.Namespace) -> list[tuple[str, int, int]]:
@@ -256,9 +280,9 @@ def _route_cases(pack: Any, args: argparse.Namespace) -> list[tuple[str, int, in
 
 
 def _table(lines: list[dict[str, Any]]) -> str:
-    out = ["| server | pack | flows | rows | load (1 tx) | reload (1 tx) | naive (1 tx per row) | "
-           "naive / load | load avg |",
-           "|---|---|---|---|---|---|---|---|---|"]
+    out = ["| server | pack | flows | rows | transaction | batch | load | reload | "
+           "naive (1 tx per row) | naive / reload | load avg |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     by: dict[tuple[str, str], dict[str, Any]] = {}
     for line in lines:
         if "server" in line:
@@ -269,10 +293,19 @@ def _table(lines: list[dict[str, Any]]) -> str:
         load, naive = cases["load"], cases.get("naive")
         mark = " (projected)" if naive and naive["projected"] else ""
         naive_s = f"{naive['seconds']:.1f} s{mark}" if naive else "-"
-        ratio = f"{naive['seconds'] / load['seconds']:.1f}x" if naive else "-"
+        reload = cases["reload"]
+        ratio = f"{naive['seconds'] / reload['seconds']:.1f}x" if naive else "-"
         out.append(f"| {server} | {pack} | {load['flows']:,} | {load['rows']:,} | "
-                   f"{load['seconds']:.2f} s | {cases['reload']['seconds']:.2f} s | "
+                   f"{load['transaction']} | {load['batch_size']:,} | "
+                   f"{load['seconds']:.2f} s | {reload['seconds']:.2f} s | "
                    f"{naive_s} | {ratio} | {load['load_avg']:.2f} |")
+    sweep = [line for line in lines if line["case"] == "reload-sweep"]
+    if sweep:
+        out += ["", "| server | pack | batch | reload | delete | write | rows/s | load avg |",
+                "|---|---|---|---|---|---|---|---|"]
+        out += [f"| {x['server']} | {x['pack']} | {x['batch_size']:,} | {x['seconds']:.2f} s | "
+                f"{x['delete_s']:.2f} s | {x['write_s']:.2f} s | {x['rows_per_s']:,.0f} | "
+                f"{x['load_avg']:.2f} |" for x in sweep]
     bulk = [line for line in lines if line["case"] == "bulk"]
     if bulk:
         out += ["", "| pack | rows | CSV files | neo4j-admin import | load avg |",
@@ -325,10 +358,16 @@ def main(argv: list[str] | None = None) -> None:
                     help="rows the naive loader writes before projecting (0: no naive case)")
     ap.add_argument("--no-bulk", dest="bulk", action="store_false",
                     help="skip the neo4j-admin import")
-    ap.add_argument("--load", choices=["tx", "batches"], default="tx",
-                    help="tx: graphflow's one-transaction load; batches: a transaction per "
-                         "batch (not atomic)")
-    ap.add_argument("--batch-size", type=int, default=1000)
+    ap.add_argument("--transaction", choices=["auto", "one", "batches"], default="auto",
+                    help="graphflow neo4j load --transaction (auto: one transaction up to "
+                         "200,000 rows, else committed batches behind the pack's marker)")
+    ap.add_argument("--batch-size", type=int, default=10_000)
+    ap.add_argument("--sweep", type=lambda t: [int(x) for x in t.split(",") if x], default=[],
+                    help="reload again with each of these batch sizes (e.g. 5000,20000,50000)")
+    ap.add_argument("--no-routes", dest="routes", action="store_false",
+                    help="skip the route queries")
+    ap.add_argument("--no-drop", dest="drop", action="store_false",
+                    help="skip the drop of the pack at the end")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--profile", default="fare-evasion")
     ap.add_argument("--as-of", default="2018-06-01")
@@ -366,17 +405,20 @@ def main(argv: list[str] | None = None) -> None:
                           "uri": settings.uri, "heap": args.heap,
                           "startup_s": getattr(server, "startup_seconds", None)})
                     for item in prepared:
-                        bench_pack(driver, settings, kind, item, args, emit)
+                        try:
+                            bench_pack(driver, settings, kind, item, args, emit)
+                        except Exception as exc:  # noqa: BLE001 - say it, go on to the next
+                            emit({"case": "error", "server": kind, "pack": item[2]["pack"],
+                                  "error": f"{type(exc).__name__}: {str(exc)[:300]}"})
             finally:
                 if server is not None:
                     server.stop()
     finally:
         if tmp is not None:
             tmp.cleanup()
-    table = _table(lines)
-    print("\n" + table)
     if args.output:
         args.output.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    print("\n" + _table(lines))
 
 
 if __name__ == "__main__":

@@ -13,8 +13,19 @@ from pathlib import Path
 import pytest
 
 from graphflow.analysis.statuses import graph_with_statuses
+from graphflow.errors import GraphflowError
 from graphflow.packs.loader import load_pack
-from graphflow.store.load import load_graph, pack_counts, replace_pack
+from graphflow.store.engine import Neo4jEngine
+from graphflow.store.load import (
+    NODES_PER_ROW,
+    Superseded,
+    drop_pack,
+    load_graph,
+    loaded_packs,
+    pack_counts,
+    replace_in_batches,
+    replace_pack,
+)
 from graphflow.store.rows import build_graph
 from tests import neo4j_server
 from tests.conftest import MINI, ROOT
@@ -280,3 +291,180 @@ def test_docs_several_packs_block_runs(env, run_cli) -> None:
 def test_batch_size_must_be_positive(env, run_cli) -> None:
     code, _, err = run_cli("neo4j", "load", "--data", str(MINI), "--batch-size", "0")
     assert code == 1 and "--batch-size must be at least 1" in err
+
+
+# -- packs too big for one transaction: committed batches behind the (:Pack) marker ------------
+
+
+def _pack_node(env, pack: str = "nyc") -> dict:
+    return env.value("MATCH (p:Pack {pack: $pack, id: $pack}) RETURN properties(p)", pack=pack)
+
+
+def test_batched_load_gives_the_same_graph_as_one_transaction(env, run_cli, nyc) -> None:
+    statuses = ("--with-statuses", "--as-of", "2017-03-01")
+    one = _load(run_cli, "--data", "nyc", *statuses, "--transaction", "one")
+    assert one["transaction"] == "one" and one["statements"] >= 1
+    dump, totals = neo4j_server.graph_dump(env, "nyc"), env.totals()
+    rows = one["rows"]
+    batched = _load(run_cli, "--data", "nyc", *statuses, "--transaction", "batches",
+                    "--batch-size", "37")
+    assert batched["transaction"] == "batches" and batched["batch_size"] == 37
+    graph = graph_with_statuses(nyc, [dt.date(2017, 3, 1)])
+    assert rows / 37 / 5 < batched["statements"] < rows / 37 + len(graph.rels) + 12
+    assert batched["counts"] == one["counts"] and batched["rows"] == rows
+    assert env.totals() == totals  # the old pack was deleted first
+    assert neo4j_server.graph_dump(env, "nyc") == dump
+    node = _pack_node(env)
+    assert node["state"] == "loaded" and "load_started_at" not in node
+    assert "load_batches" not in node and node["topology_hash"]
+    # auto: one transaction up to the threshold, batches above it, and batches when the pack
+    # already in the database has more nodes than a one-transaction pack would
+    nodes = env.value("MATCH (n) WHERE n.pack = 'nyc' RETURN count(n)")
+    small = load_graph(env.driver, env.name, graph, one_tx_max_rows=NODES_PER_ROW * rows)
+    big = load_graph(env.driver, env.name, graph, one_tx_max_rows=rows - 1, batch_size=500)
+    assert nodes > rows // NODES_PER_ROW
+    old_big = load_graph(env.driver, env.name, graph, one_tx_max_rows=rows)
+    assert (small.transaction, big.transaction, old_big.transaction) == (
+        "one", "batches", "batches")
+    assert neo4j_server.graph_dump(env, "nyc") == dump
+    Neo4jEngine(env.driver, env.settings, nyc)  # complete: the engine takes it
+
+
+def test_batched_table_summary_says_how(env, run_cli) -> None:
+    code, out, err = run_cli("neo4j", "load", "--data", str(MINI), "--transaction", "batches",
+                             "--batch-size", "3")
+    assert code == 0, err
+    assert re.match(r"Loaded pack mini into .* in [\d.]+ s \(\d+ rows, \d+ committed "
+                    r"transactions of up to 3 rows\)\.", out)
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _interrupt_half_way(done: int, total: int, what: str) -> None:
+    if done > total // 2:
+        raise Interrupted
+
+
+def test_an_interrupted_batched_load_is_reported_and_a_rerun_fixes_it(env, run_cli,
+                                                                      nyc) -> None:
+    graph = build_graph(nyc)
+    load_graph(env.driver, env.name, graph)
+    before, totals = neo4j_server.graph_dump(env, "nyc"), env.totals()
+    with pytest.raises(Interrupted):
+        replace_in_batches(env.driver, env.name, graph, batch_size=25,
+                           progress=_interrupt_half_way)
+    node = _pack_node(env)
+    assert node["state"] == "loading" and node["load_started_at"]
+    assert node["load_batches"] > 0 and "topology_hash" not in node
+    assert "content_hash" not in node and "loaded_at" not in node
+    half = env.totals()
+    assert half[1] < totals[1]  # half written: the readers must not take it
+    says = f"pack 'nyc' is being loaded, or its load was interrupted (a batched load started " \
+           f"at {node['load_started_at']} has not finished)"
+    with pytest.raises(GraphflowError) as caught:
+        Neo4jEngine(env.driver, env.settings, nyc)
+    assert says in str(caught.value) and "graphflow neo4j load --data" in str(caught.value)
+    # the command line: one line, no traceback, for the engine and the canned queries
+    for args in (("routes", "--backend", "neo4j", "--profile", "fare-evasion",
+                  "--as-of", "2017-03-01"),
+                 ("query", "run", "actor-flows", "--param", "pack=nyc", "--param", "actor=ice")):
+        code, out, err = run_cli(*args)
+        assert code == 1 and out == "" and err.count("\n") == 1, (args, err)
+        assert says in err and "Traceback" not in err, err
+    code, out, err = run_cli("neo4j", "packs", "--format", "json")
+    assert code == 0, err
+    (row,) = [p for p in json.loads(out) if p["id"] == "nyc"]
+    assert row["state"] == "loading" and row["load_started_at"] == node["load_started_at"]
+    assert row["loaded_at"] is None and says in err
+    assert "run again: graphflow neo4j load --data nyc" in err
+    # run again: the leftovers go, the pack is whole (auto: one transaction, it is small)
+    assert _load(run_cli, "--data", "nyc")["transaction"] == "one"
+    assert env.totals() == totals and neo4j_server.graph_dump(env, "nyc") == before
+    assert [p["state"] for p in loaded_packs(env.driver, env.name) if p["id"] == "nyc"] == [
+        "loaded"]
+    Neo4jEngine(env.driver, env.settings, nyc)
+    # interrupted in the delete phase, rerun in batches: the same again
+    def in_delete(done: int, total: int, what: str) -> None:
+        if what.startswith("deleting old Actor"):
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        replace_in_batches(env.driver, env.name, graph, batch_size=25, progress=in_delete)
+    assert env.value("MATCH (f:Flow {pack: 'nyc'}) RETURN count(f)") == 0
+    assert _pack_node(env)["state"] == "loading"
+    replace_in_batches(env.driver, env.name, graph, batch_size=25)
+    assert env.totals() == totals and neo4j_server.graph_dump(env, "nyc") == before
+
+
+def test_a_second_load_stops_the_first(env, nyc) -> None:
+    """Two batched loads of one pack never interleave: the one that started second takes the
+    marker, and the first stops at its next transaction; the pack is the second's, whole."""
+    graph = build_graph(nyc)
+    load_graph(env.driver, env.name, graph)
+    before, totals = neo4j_server.graph_dump(env, "nyc"), env.totals()
+    ran = []
+
+    def progress(done: int, total: int, what: str) -> None:
+        if done > total // 2 and not ran:  # half-way through the rows: another load, whole
+            ran.append(replace_in_batches(env.driver, env.name, graph, batch_size=100))
+
+    with pytest.raises(Superseded, match="another load or drop started while this load"):
+        replace_in_batches(env.driver, env.name, graph, batch_size=20, progress=progress)
+    assert ran and _pack_node(env)["state"] == "loaded"
+    assert env.totals() == totals and neo4j_server.graph_dump(env, "nyc") == before
+
+
+def test_batched_drop(env, run_cli, nyc) -> None:
+    _load(run_cli, "--data", "nyc", "--with-statuses", "--as-of", "2017-03-01")
+    _load(run_cli, "--data", str(MINI))
+    mini = pack_counts(env.driver, env.name, "mini")
+    before = pack_counts(env.driver, env.name, "nyc")
+    nodes = env.value("MATCH (n) WHERE n.pack = 'nyc' RETURN count(n)")
+    touching = env.value("MATCH (n) WHERE n.pack = 'nyc' MATCH (n)-[r]-() "
+                         "RETURN count(DISTINCT r)")
+    got = json.loads(run_cli("neo4j", "drop", "--pack", "nyc", "--yes", "--transaction",
+                             "batches", "--batch-size", "7", "--format", "json")[1])
+    assert got["removed"] is True and sum(got["nodes"].values()) == nodes
+    assert got["nodes"] == {k: v for k, v in before.items() if k in got["nodes"]}
+    assert got["relationships"] == touching
+    assert env.value("MATCH (n) WHERE n.pack = 'nyc' RETURN count(n)") == 0
+    assert pack_counts(env.driver, env.name, "mini") == mini  # the other pack stays
+    # an interrupted drop: the pack says so, and the drop can be run again
+    _load(run_cli, "--data", "nyc")
+    with pytest.raises(Interrupted):
+        drop_pack(env.driver, env.name, "nyc", transaction="batches", batch_size=5,
+                  progress=lambda done, total, what: _raise_on("Actor", what))
+    node = _pack_node(env)
+    assert node["state"] == "dropping" and "topology_hash" not in node
+    with pytest.raises(GraphflowError, match="pack 'nyc' is being dropped, or its drop was "
+                                             "interrupted.*graphflow neo4j drop --pack nyc"):
+        Neo4jEngine(env.driver, env.settings, nyc)
+    again = drop_pack(env.driver, env.name, "nyc", transaction="batches", batch_size=5)
+    assert again.nodes["Pack"] == 1 and again.nodes["Flow"] == 0  # the flows went first
+    assert env.value("MATCH (n) WHERE n.pack = 'nyc' RETURN count(n)") == 0
+    nothing = drop_pack(env.driver, env.name, "nyc", transaction="batches")
+    assert nothing.node_count == 0 and nothing.relationships == 0
+
+
+def _raise_on(label: str, what: str) -> None:
+    if what.startswith(f"deleting old {label}"):
+        raise Interrupted
+
+
+@pytest.mark.parametrize("args, says", [
+    (("--transaction", "maybe"), "'maybe'"),
+    (("--batch-size", "0"), "--batch-size must be at least 1 and at most 100,000, not 0"),
+    (("--batch-size", "100001"), "--batch-size must be at least 1 and at most 100,000"),
+    (("--batch-size", "ten"), "'ten'"),
+])
+@pytest.mark.parametrize("command", ["load", "drop"])
+def test_bad_transaction_and_batch_size_are_one_line_errors(env, run_cli, command, args,
+                                                            says) -> None:
+    before = env.totals()
+    target = ("--data", str(MINI)) if command == "load" else ("--pack", "mini", "--yes")
+    code, out, err = run_cli("neo4j", command, *target, *args)
+    assert code != 0 and out == "" and err.count("\n") == 1, err
+    assert says in err and "Traceback" not in err
+    assert env.totals() == before

@@ -120,8 +120,10 @@ def test_statements_use_parameters_and_model_labels() -> None:
     actor = next(nb for nb in graph.nodes if nb.spec.label == "Actor")
     assert node_statement(actor).startswith("UNWIND $rows AS row CREATE (n:Actor:")
     flows_to = next(rb for rb in graph.rels if rb.spec.type == "FLOWS_TO")
-    text = rel_statement(flows_to.spec)
-    assert "CREATE (a)-[r:FLOWS_TO {pack: row.k.pack, id: row.k.id}]->(b)" in text
+    text = rel_statement(flows_to)
+    assert "CREATE (a)-[r:FLOWS_TO {pack: $pack, id: row[2]}]->(b) SET r += row[3]" in text
+    sends = next(rb for rb in graph.rels if rb.spec.type == "SENDS")
+    assert rel_statement(sends).endswith("CREATE (a)-[r:SENDS {pack: $pack}]->(b)")
     assert all("$pack" in s and "DETACH DELETE" in s for s in delete_statements())
 
 

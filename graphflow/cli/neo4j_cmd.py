@@ -127,6 +127,30 @@ def _progress() -> tuple[Any, Any]:
     return bar, update
 
 
+def _batch_size_option(f: Any) -> Any:
+    from graphflow.store.load import BATCH_ROWS, MAX_BATCH
+
+    return click.option("--batch-size", type=int, default=BATCH_ROWS, show_default=True,
+                        help=f"Rows per UNWIND statement (and per transaction when batched; "
+                             f"1..{MAX_BATCH:,}).")(f)
+
+
+def _transaction_option(f: Any) -> Any:
+    from graphflow.store.load import ONE_TX_MAX_ROWS, TRANSACTIONS
+
+    return click.option("--transaction", type=click.Choice(TRANSACTIONS), default="auto",
+                        show_default=True,
+                        help=f"one: a single atomic transaction; batches: committed batches "
+                             f"behind a 'loading' marker; auto: one up to {ONE_TX_MAX_ROWS:,} "
+                             f"rows.")(f)
+
+
+def _how(result: Any) -> str:
+    if result.transaction == "one":
+        return "one transaction"
+    return (f"{result.batches} committed transactions of up to {result.batch_size:,} rows")
+
+
 @neo4j_group.command("load", epilog=ENV_HELP)
 @pack_option
 @click.option("--with-statuses", is_flag=True,
@@ -135,16 +159,20 @@ def _progress() -> tuple[Any, Any]:
               help="Date of the statuses (repeatable; default: today). Needs --with-statuses.")
 @click.option("--max-hops", type=MAX_HOPS_TYPE, default=8, show_default=True,
               help="Longest route stored with --with-statuses.")
-@click.option("--batch-size", type=int, default=1000, show_default=True,
-              help="Rows per UNWIND statement.")
+@_batch_size_option
+@_transaction_option
 @_result_format
 def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops: int,
-         batch_size: int, fmt: str) -> None:
-    """Load (or reload) a pack: one atomic transaction that replaces the pack's data.
+         batch_size: int, transaction: str, fmt: str) -> None:
+    """Load (or reload) a pack, replacing the pack's data.
 
-    Other packs and your own nodes are left alone; loading twice gives the same graph. The
-    summary goes to stdout (--format csv|md: one row per label and relationship type), the
-    progress to stderr.
+    A pack of up to 200,000 rows is replaced in one atomic transaction (other sessions see
+    the old pack or the new one). A bigger one is written in committed batches: until the last
+    one, graphflow's readers say the pack is being loaded (or that the load was interrupted:
+    run it again). --transaction one forces one transaction (the server needs the memory for
+    it), --transaction batches forces batches. Other packs and your own nodes are left alone;
+    loading twice gives the same graph. The summary goes to stdout (--format csv|md: one row
+    per label and relationship type), the progress to stderr.
     Example: NEO4J_URI=neo4j://localhost:7687 graphflow neo4j load --data nyc --with-statuses
     --as-of 2017-03-01
     """
@@ -152,9 +180,10 @@ def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops
     from graphflow.cli.options import parse_as_of
     from graphflow.packs.loader import load_pack
     from graphflow.store.connection import session_driver
-    from graphflow.store.load import load_graph
+    from graphflow.store.load import check_batch_size, load_graph
     from graphflow.store.model import NODE_BY_LABEL
 
+    check_batch_size(batch_size)
     if as_of and not with_statuses:
         raise GraphflowError("--as-of needs --with-statuses")
     if max_hops < 1:
@@ -169,7 +198,7 @@ def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops
                   f"{graph.rel_count()} relationships into {settings.where}")
         with bar:
             result = load_graph(driver, settings.database, graph, batch_size=batch_size,
-                                progress=update)
+                                progress=update, transaction=transaction)
     expected = graph.counts()
     off = {k: (v, result.counts.get(k, 0)) for k, v in expected.items()
            if result.counts.get(k, 0) != v}
@@ -178,21 +207,22 @@ def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops
     if fmt == "json":
         emit(dump_json({"pack": pack.id, "database": settings.database, "uri": settings.uri,
                         "seconds": round(result.seconds, 3), "rows": result.rows,
-                        "counts": result.counts,
+                        "transaction": result.transaction, "statements": result.batches,
+                        "batch_size": result.batch_size, "counts": result.counts,
                         "status_dates": [d.isoformat() for d in dates]}))
         return
     if fmt in ("csv", "md"):
         from graphflow.report.tables import render_rows
 
         _note(f"Loaded pack {pack.id} into {settings.where} in {result.seconds:.2f} s "
-              f"({result.rows} rows, one transaction).")
+              f"({result.rows} rows, {_how(result)}).")
         rows = [{"pack": pack.id, "what": k, "count": v} for k, v in result.counts.items()]
         emit(render_rows(rows, ["pack", "what", "count"], fmt))
         return
     nodes = {k: v for k, v in result.counts.items() if k in NODE_BY_LABEL}
     rels = {k: v for k, v in result.counts.items() if k not in NODE_BY_LABEL}
     lines = [f"Loaded pack {pack.id} into {settings.where} in {result.seconds:.2f} s "
-             f"({result.rows} rows, one transaction).",
+             f"({result.rows} rows, {_how(result)}).",
              "Nodes: " + ", ".join(f"{k} {v}" for k, v in nodes.items() if v),
              "Relationships: " + ", ".join(f"{k} {v}" for k, v in rels.items() if v)]
     if dates:
@@ -239,41 +269,54 @@ def schema(print_only: bool, fmt: str) -> None:
 @neo4j_group.command("packs", epilog=ENV_HELP)
 @_result_format
 def packs(fmt: str) -> None:
-    """The packs loaded in the database.
+    """The packs loaded in the database, and any whose batched load or drop has not finished
+    (state loading or dropping, with the time it started; a warning on stderr says so).
 
     Example: graphflow neo4j packs --format json
     """
     from graphflow.store.connection import session_driver
-    from graphflow.store.load import loaded_packs
+    from graphflow.store.load import loaded_packs, unfinished, unfinished_hint
 
     with session_driver() as (driver, settings):
         rows = loaded_packs(driver, settings.database)
-    emit(render_result(["id", "name", "loaded_at", "status_dates", "model_version"], rows, fmt))
+    for row in rows:
+        problem = unfinished(row["id"], row["state"], row["load_started_at"])
+        if problem:
+            _warn(f"{problem}: {unfinished_hint(row['id'], row['state'])}")
+    emit(render_result(["id", "name", "state", "loaded_at", "load_started_at", "status_dates",
+                        "model_version"], rows, fmt))
 
 
 @neo4j_group.command("drop", epilog=ENV_HELP)
 @click.option("--pack", "pack_id", required=True, metavar="ID", help="Id of the pack to remove.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_batch_size_option
+@_transaction_option
 @_result_format
-def drop(pack_id: str, yes: bool, fmt: str) -> None:
+def drop(pack_id: str, yes: bool, batch_size: int, transaction: str, fmt: str) -> None:
     """Remove one pack's graphflow nodes (other packs and your own nodes stay).
 
-    Says what was deleted, from the server's counters (--format csv|md: one row per label,
+    A big pack (auto) is deleted in committed batches, its (:Pack) node marked 'dropping'
+    first and deleted last, so an interrupted drop shows and can be run again. Says what was
+    deleted, from the server's counters (--format csv|md: one row per label,
     then the relationships). The confirmation question goes to stderr.
     Example: graphflow neo4j drop --pack nyc --yes --format json
     """
     from graphflow.report.tables import render_rows
     from graphflow.store.connection import session_driver
-    from graphflow.store.load import drop_pack
+    from graphflow.store.load import check_batch_size, drop_pack
 
+    check_batch_size(batch_size)
     with session_driver() as (driver, settings):
         if not yes and not click.confirm(f"Remove pack {pack_id!r} from {settings.where}?",
                                          err=True):
             raise click.exceptions.Abort()
-        dropped = drop_pack(driver, settings.database, pack_id)
+        dropped = drop_pack(driver, settings.database, pack_id, transaction=transaction,
+                            batch_size=batch_size)
     if fmt == "json":
         emit(dump_json({"pack": pack_id, "database": settings.database, "uri": settings.uri,
-                        "removed": dropped.node_count > 0, "nodes": dropped.nodes,
+                        "removed": dropped.node_count > 0, "transaction": dropped.transaction,
+                        "nodes": dropped.nodes,
                         "relationships": dropped.relationships}))
     elif fmt == "table":
         if dropped.node_count:

@@ -32,6 +32,7 @@ from graphflow.engines.base import Fold, HopFilter, HopLevel, Walked
 from graphflow.engines.embedded import EmbeddedEngine
 from graphflow.errors import GraphflowError
 from graphflow.store.connection import Settings, connect, translate
+from graphflow.store.load import unfinished, unfinished_hint
 from graphflow.store.rows import topology_hash
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -121,11 +122,17 @@ class Neo4jEngine:
     def check_loaded(self) -> None:
         """The pack must be loaded, with the same actors and flows as the files."""
         found = self._read("MATCH (p:Pack {pack: $pack, id: $pack}) "
-                           "RETURN p.topology_hash AS topo, p.loaded_at AS at", pack=self.pack.id)
+                           "RETURN p.topology_hash AS topo, p.loaded_at AS at, "
+                           "p.state AS state, p.load_started_at AS started", pack=self.pack.id)
         hint = f"run: graphflow neo4j load --data {self.pack.path or self.pack.id}"
         if not found:
             raise GraphflowError(f"pack {self.pack.id!r} is not loaded", where=self.settings.where,
                                  hint=hint)
+        state = found[0]["state"]
+        if unfinished(self.pack.id, state, found[0]["started"]):
+            raise GraphflowError(unfinished(self.pack.id, state, found[0]["started"]) or "",
+                                 where=self.settings.where, hint=unfinished_hint(
+                                     self.pack.id, state, str(self.pack.path or self.pack.id)))
         if found[0]["topo"] != topology_hash(self.pack):
             raise GraphflowError(
                 f"pack {self.pack.id!r} in the database (loaded {found[0]['at']}) has other "

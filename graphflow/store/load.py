@@ -1,16 +1,28 @@
-"""Write a pack into a Bolt server: schema first, then one atomic replace per pack.
+"""Write a pack into a Bolt server: schema first, then one replace per pack.
 
-A load is one write transaction: it deletes the pack's graphflow nodes (our labels AND the
-pack's id, so other packs and researchers' own nodes stay) and creates the new ones in
-batched ``UNWIND`` statements. Other sessions see the old pack or the new one, never half of
-it; an interrupted load rolls back and can simply be run again; loading twice gives the same
-graph. Nodes and relationships are CREATEd: the pack's nodes (and so every relationship that
-touches them) were just deleted in the same transaction, so a MERGE could only ever create, and
-on ArcadeDB it costs an index probe per row (and scans for two-label node patterns).
+A pack of up to ``ONE_TX_MAX_ROWS`` rows (every bundled pack) is replaced in ONE write
+transaction: it deletes the pack's graphflow nodes (our labels AND the pack's id, so other
+packs and researchers' own nodes stay) and creates the new ones in batched ``UNWIND``
+statements. Other sessions see the old pack or the new one, never half of it; an interrupted
+load rolls back and can simply be run again; loading twice gives the same graph.
+
+A bigger pack does not fit a default-memory server's transaction (Neo4j refused the
+1.2-million-row national pack with a 4 GB heap), so it is written in committed batches behind
+a marker: its (:Pack) node says ``state: loading`` (no hashes) until the last transaction
+writes it complete, and graphflow's readers (the route engine, canned queries, ``neo4j
+packs``) say the pack is being loaded or its load was interrupted instead of reading half of
+it (``replace_in_batches``). A big drop works the same way (``state: dropping``).
+
+Nodes and relationships are CREATEd: the pack's nodes (and so every relationship that touches
+them) were just deleted, so a MERGE could only ever create, and on ArcadeDB it costs an index
+probe per row (and scans for two-label node patterns). The rows travel as lists without the
+pack id (``wire_rows``; the id is one ``$pack`` parameter per statement).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import operator
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -19,8 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphflow.errors import GraphflowError
-from graphflow.store.model import NODE_BY_LABEL, NODES, RELS, RelSpec, label_ok, reltype_ok
-from graphflow.store.rows import GraphData, NodeBatch, RelBatch
+from graphflow.store.model import NODE_BY_LABEL, NODES, REL_BY_KEY, RELS, label_ok, reltype_ok
+from graphflow.store.rows import GraphData, NodeBatch, RelBatch, Row
 
 if TYPE_CHECKING:  # pragma: no cover
     import neo4j
@@ -28,7 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
 Progress = Callable[[int, int, str], None]
 """progress(done, total, what): rows written so far, of how many, and what is being written."""
 
-DEFAULT_BATCH = 1000
 
 
 def _labels(labels: Sequence[str]) -> str:
@@ -44,24 +55,85 @@ def _reltype(type_: str) -> str:
     return type_
 
 
-def _keymap(keys: Sequence[str], source: str) -> str:
-    return "{" + ", ".join(f"{k}: {source}.{k}" for k in keys) + "}"
+def _key_map(keys: Sequence[str], source: str, pack: str) -> str:
+    """A key map in Cypher: ``pack`` is the one ``pack`` parameter (or literal); a key of the
+    pack and one more property reads that one from ``source`` itself, a longer key reads
+    ``source.<key>`` (see ``_wire_key``)."""
+    rest = [k for k in keys if k != "pack"]
+    parts = []
+    for k in keys:
+        if k == "pack":
+            parts.append(f"pack: {pack}")
+        elif len(rest) == 1:
+            parts.append(f"{k}: {source}")
+        else:
+            parts.append(f"{k}: {source}.{k}")
+    return "{" + ", ".join(parts) + "}"
 
 
-def node_statement(batch: NodeBatch, rows: str = "$rows") -> str:
-    """``UNWIND rows CREATE`` for one label set; ``rows`` is ``$rows`` or a literal list."""
+def _wire_key(keys: Sequence[str]) -> Callable[[dict[str, Any]], Any] | None:
+    """How a key map travels in a wire row: nothing for ``(pack,)``, the value for ``(pack, x)``
+    (an id, a position), else a map of the keys other than ``pack`` (the pack id is the
+    ``$pack`` parameter)."""
+    rest = tuple(k for k in keys if k != "pack")
+    if not rest:
+        return None
+    if len(rest) == 1:
+        return operator.itemgetter(rest[0])
+    return lambda key: {k: key[k] for k in rest}
+
+
+def _rel_shape(batch: RelBatch) -> tuple[bool, bool]:
+    """Whether a relationship batch's wire rows carry a key map and a property map."""
+    return (_wire_key(batch.spec.key) is not None, any(row["p"] for row in batch.rows))
+
+
+def node_statement(batch: NodeBatch, rows: str = "$rows", pack: str = "$pack") -> str:
+    """``UNWIND rows CREATE`` for one label set; ``rows`` is ``$rows`` or a literal list of
+    ``wire_rows``, ``pack`` the ``$pack`` parameter or a literal."""
     return (f"UNWIND {rows} AS row CREATE (n{_labels(batch.labels)} "
-            f"{_keymap(batch.spec.key, 'row.k')}) SET n += row.p")
+            f"{_key_map(batch.spec.key, 'row[0]', pack)}) SET n += row[1]")
 
 
-def rel_statement(spec: RelSpec, rows: str = "$rows") -> str:
-    """``UNWIND rows MATCH MATCH CREATE`` for one relationship spec."""
+def rel_statement(batch: RelBatch, rows: str = "$rows", pack: str = "$pack") -> str:
+    """``UNWIND rows MATCH MATCH CREATE`` for one relationship batch (its wire rows:
+    start key, end key, then the key map and the properties when the batch has them)."""
+    spec = batch.spec
     start, end = NODE_BY_LABEL[spec.start], NODE_BY_LABEL[spec.end]
-    return (f"UNWIND {rows} AS row "
-            f"MATCH (a{_labels([spec.start])} {_keymap(start.key, 'row.s')}) "
-            f"MATCH (b{_labels([spec.end])} {_keymap(end.key, 'row.t')}) "
-            f"CREATE (a)-[r:{_reltype(spec.type)} {_keymap(spec.key, 'row.k')}]->(b) "
-            f"SET r += row.p")
+    has_key, has_props = _rel_shape(batch)
+    text = (f"UNWIND {rows} AS row "
+            f"MATCH (a{_labels([spec.start])} {_key_map(start.key, 'row[0]', pack)}) "
+            f"MATCH (b{_labels([spec.end])} {_key_map(end.key, 'row[1]', pack)}) "
+            f"CREATE (a)-[r:{_reltype(spec.type)} {_key_map(spec.key, 'row[2]', pack)}]->(b)")
+    if has_props:
+        text += f" SET r += row[{3 if has_key else 2}]"
+    return text
+
+
+def wire_rows(batch: NodeBatch | RelBatch, rows: Sequence[dict[str, Any]] | None = None
+              ) -> list[list[Any]]:
+    """Rows of a batch (or some of them) as ``node_statement``/``rel_statement`` read them:
+    lists, without the pack id (one parameter for the statement)."""
+    rows = batch.rows if rows is None else rows
+    if isinstance(batch, NodeBatch):
+        key = _wire_key(batch.spec.key)
+        if key is None:  # pragma: no cover - every node key has more than the pack
+            return [[None, r["p"]] for r in rows]
+        return [[key(r["k"]), r["p"]] for r in rows]
+    spec = batch.spec
+    s = _wire_key(NODE_BY_LABEL[spec.start].key)
+    t = _wire_key(NODE_BY_LABEL[spec.end].key)
+    k = _wire_key(spec.key)
+    _, has_props = _rel_shape(batch)
+    if s is None or t is None:  # pragma: no cover - every node key has more than the pack
+        raise ValueError(spec)
+    if k is None:
+        if has_props:
+            return [[s(r["s"]), t(r["t"]), r["p"]] for r in rows]
+        return [[s(r["s"]), t(r["t"])] for r in rows]
+    if has_props:
+        return [[s(r["s"]), t(r["t"]), k(r["k"]), r["p"]] for r in rows]
+    return [[s(r["s"]), t(r["t"]), k(r["k"])] for r in rows]
 
 
 def delete_statements(pack: str = "$pack") -> list[str]:
@@ -122,6 +194,66 @@ def apply_schema(driver: neo4j.Driver, database: str, path: Path | None = None) 
     return len(statements)
 
 
+# -- how a pack is written ---------------------------------------------------------------------
+
+TRANSACTIONS = ("auto", "one", "batches")
+"""``--transaction``: ``one`` atomic write transaction, committed ``batches``, or ``auto``."""
+
+ONE_TX_MAX_ROWS = 200_000
+"""``auto`` loads a pack of at most this many rows (nodes + relationships) in one transaction,
+a bigger one in committed batches. Neo4j's default transaction memory limit
+(``db.memory.transaction.total.max``, 70% of the heap ... with a 4 GB heap: 2.5 GiB) refused
+the 1.2-million-row national pack in one transaction; 200,000 rows stay far below it."""
+
+NODES_PER_ROW = 6
+"""A pack has up to about this many rows per node (the national pack: 1,205,394 rows, 184,842
+nodes): ``auto`` reads a pack already in the database with more than
+``ONE_TX_MAX_ROWS // NODES_PER_ROW`` nodes as too big to delete in one transaction."""
+
+BATCH_ROWS = 10_000
+"""Rows per ``UNWIND`` statement (and per transaction in a batched load) unless
+``--batch-size`` says otherwise."""
+
+MAX_BATCH = 100_000
+"""The largest ``--batch-size``: a statement's parameters are held in memory on both sides."""
+
+LOADED, LOADING, DROPPING = "loaded", "loading", "dropping"
+"""The ``state`` of a (:Pack) node: complete, or a batched load or drop under way (or
+interrupted: nothing tells the two apart, run the command again)."""
+
+_DELETE_ORDER = ("Route", "Flow", "Actor")
+"""Batched deletes take these labels first (they hold most relationships), then the rest."""
+
+
+def check_batch_size(batch_size: int) -> None:
+    if not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_BATCH:
+        raise GraphflowError(f"--batch-size must be at least 1 and at most {MAX_BATCH:,}, "
+                             f"not {batch_size}", hint=f"default {BATCH_ROWS:,}")
+
+
+def check_transaction(transaction: str) -> None:
+    if transaction not in TRANSACTIONS:
+        raise GraphflowError(f"--transaction must be one of {', '.join(TRANSACTIONS)}, "
+                             f"not {transaction!r}")
+
+
+def unfinished(pack: str, state: str | None, started_at: str | None) -> str | None:
+    """What to say about a (:Pack) node whose load or drop has not finished, or None."""
+    if state == LOADING:
+        return (f"pack {pack!r} is being loaded, or its load was interrupted (a batched load "
+                f"started at {started_at} has not finished)")
+    if state == DROPPING:
+        return (f"pack {pack!r} is being dropped, or its drop was interrupted (started at "
+                f"{started_at})")
+    return None
+
+
+def unfinished_hint(pack: str, state: str | None, source: str | None = None) -> str:
+    if state == DROPPING:
+        return f"wait for it, or run again: graphflow neo4j drop --pack {pack} --yes"
+    return f"wait for it, or run again: graphflow neo4j load --data {source or pack}"
+
+
 @dataclass
 class LoadResult:
     """What a load wrote, counted in the database afterwards."""
@@ -130,36 +262,317 @@ class LoadResult:
     seconds: float
     counts: dict[str, int]
     rows: int
+    transaction: str = "one"
+    """``one`` (atomic) or ``batches`` (committed batches behind the (:Pack) marker)."""
+    batches: int = 0
+    """Write statements run (each its own transaction in a batched load)."""
+    batch_size: int = BATCH_ROWS
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+def existing_nodes(driver: neo4j.Driver, database: str, pack: str) -> int:
+    """How many graphflow nodes of the pack the database holds."""
+    def work(tx: neo4j.ManagedTransaction) -> int:
+        return sum(tx.run(f"MATCH (n{_labels([spec.label])} {{pack: $pack}}) "
+                          "RETURN count(n) AS c", pack=pack).single(strict=True)["c"]
+                   for spec in NODES)
+
+    with driver.session(database=database) as session:
+        return session.execute_read(work)
+
+
+def choose_transaction(driver: neo4j.Driver, database: str, data: GraphData,
+                       transaction: str = "auto", one_tx_max_rows: int = ONE_TX_MAX_ROWS) -> str:
+    """``one`` or ``batches``: ``auto`` is ``one`` when the new rows and the pack already in
+    the database both fit ``one_tx_max_rows`` (the old one counted by its nodes)."""
+    check_transaction(transaction)
+    if transaction != "auto":
+        return transaction
+    if data.node_count() + data.rel_count() > one_tx_max_rows:
+        return "batches"
+    old = existing_nodes(driver, database, data.pack)
+    return "batches" if old > one_tx_max_rows // NODES_PER_ROW else "one"
+
+
+def _what(batch: NodeBatch | RelBatch) -> str:
+    return (":".join(batch.labels) if isinstance(batch, NodeBatch)
+            else f"{batch.spec.start}-{batch.spec.type}->{batch.spec.end}")
+
+
+_FUSED = (("SENDS", "Actor", "Flow"), ("DELIVERS_TO", "Flow", "Actor"),
+          ("FLOWS_TO", "Actor", "Actor"), ("CARRIES", "Flow", "DataItem"))
+"""The relationships ``flow_statement`` writes with a flow's node."""
+
+
+def _fusable() -> bool:
+    """The model still has the shape ``flow_statement`` assumes (checked, not assumed)."""
+    keyed = all(NODE_BY_LABEL[label].key == ("pack", "id") for label in ("Flow", "Actor",
+                                                                          "DataItem"))
+    rels = [REL_BY_KEY.get(k) for k in _FUSED]
+    return keyed and all(r is not None for r in rels) and [r.key for r in rels if r] == [
+        ("pack",), ("pack",), ("pack", "id"), ("pack",)]
+
+
+def flow_statement(rows: str = "$rows", pack: str = "$pack") -> str:
+    """One statement per flow instead of five: the (:Flow) node with its SENDS, DELIVERS_TO
+    and FLOWS_TO relationships between its two actors (two index look-ups, not six) and a
+    CARRIES relationship per data item. A wire row: source id, target id, flow id, the Flow
+    node's properties, the FLOWS_TO properties, the data item ids."""
+    return (f"UNWIND {rows} AS row "
+            f"MATCH (a:Actor {{pack: {pack}, id: row[0]}}) "
+            f"MATCH (b:Actor {{pack: {pack}, id: row[1]}}) "
+            f"CREATE (f:Flow {{pack: {pack}, id: row[2]}}) SET f += row[3] "
+            f"CREATE (a)-[:SENDS {{pack: {pack}}}]->(f) "
+            f"CREATE (f)-[:DELIVERS_TO {{pack: {pack}}}]->(b) "
+            f"CREATE (a)-[r:FLOWS_TO {{pack: {pack}, id: row[2]}}]->(b) SET r += row[4] "
+            f"WITH f, row UNWIND row[5] AS item "
+            f"MATCH (d:DataItem {{pack: {pack}, id: item}}) "
+            f"CREATE (f)-[:CARRIES {{pack: {pack}}}]->(d)")
+
+
+def fuse_flows(data: GraphData) -> tuple[GraphData, list[list[Any]], list[int]]:
+    """The flows ``flow_statement`` can write, taken out of ``data``: the rest of the rows (as
+    a GraphData), the fused wire rows, and how many rows of ``data`` each one stands for. A
+    flow is fused only when its rows are exactly one SENDS and one DELIVERS_TO row without
+    properties, one FLOWS_TO row between the same two actors and CARRIES rows without
+    properties (what ``rows.build_graph`` writes for every flow whose actors exist), so the
+    graph written is the same row for row."""
+    if not _fusable():
+        return data, [], []
+    batches = {(b.spec.type, b.spec.start, b.spec.end): b for b in data.rels}
+    flows = next((b for b in data.nodes if b.labels == ("Flow",)), None)
+    if flows is None or any(k not in batches for k in _FUSED[:3]):
+        return data, [], []
+
+    def by(key: tuple[str, str, str], end: str, field: str = "id") -> dict[str, list[Row]]:
+        out: dict[str, list[Row]] = {}
+        for row in batches[key].rows if key in batches else ():
+            out.setdefault(row[end][field], []).append(row)
+        return out
+
+    sends, delivers = by(_FUSED[0], "t"), by(_FUSED[1], "s")
+    flows_to, carries = by(_FUSED[2], "k"), by(_FUSED[3], "s")
+    fused: list[list[Any]] = []
+    weights: list[int] = []
+    taken: set[int] = set()  # id() of the rows fused
+    rest_flows = []
+    for row in flows.rows:
+        fid = row["k"]["id"]
+        s, d, ft, c = (sends.get(fid, []), delivers.get(fid, []), flows_to.get(fid, []),
+                       carries.get(fid, []))
+        if not (len(s) == len(d) == len(ft) == 1 and not s[0]["p"] and not d[0]["p"]
+                and ft[0]["s"]["id"] == s[0]["s"]["id"] and ft[0]["t"]["id"] == d[0]["t"]["id"]
+                and not any(x["p"] for x in c)):
+            rest_flows.append(row)
+            continue
+        fused.append([s[0]["s"]["id"], d[0]["t"]["id"], fid, row["p"], ft[0]["p"],
+                      [x["t"]["id"] for x in c]])
+        weights.append(4 + len(c))
+        taken.update(id(x) for x in (s[0], d[0], ft[0], *c))
+    if not fused:
+        return data, [], []
+    nodes = [NodeBatch(b.spec, b.labels, rest_flows) if b is flows else b for b in data.nodes]
+    rels = [RelBatch(b.spec, [r for r in b.rows if id(r) not in taken])
+            if (b.spec.type, b.spec.start, b.spec.end) in _FUSED else b
+            for b in data.rels]
+    return GraphData(data.pack, [b for b in nodes if b.rows], [b for b in rels if b.rows]), \
+        fused, weights
+
+
+Step = tuple[str, list[list[Any]], int, str]
+"""A statement, its wire rows, the rows of the GraphData they stand for, and what it writes."""
+
+
+def steps(data: GraphData, batch_size: int, *, pack_node: bool = True) -> Iterator[Step]:
+    """The write statements of a load, in order: the nodes (but the flows ``fuse_flows``
+    takes), the fused flows, the other relationships; ``batch_size`` wire rows a statement.
+    ``pack_node=False`` leaves out the (:Pack) node (a batched load writes it last)."""
+    rest, fused, weights = fuse_flows(data)
+    for batch in rest.nodes:
+        if batch.spec.label == "Pack" and not pack_node:
+            continue
+        statement = node_statement(batch)
+        for chunk in chunks(batch.rows, batch_size):
+            yield statement, wire_rows(batch, chunk), len(chunk), _what(batch)
+    statement = flow_statement()
+    for i in range(0, len(fused), batch_size):
+        yield (statement, fused[i: i + batch_size], sum(weights[i: i + batch_size]),
+               "Flow with SENDS, DELIVERS_TO, FLOWS_TO, CARRIES")
+    for batch in rest.rels:
+        statement = rel_statement(batch)
+        for chunk in chunks(batch.rows, batch_size):
+            yield statement, wire_rows(batch, chunk), len(chunk), _what(batch)
 
 
 def replace_pack(driver: neo4j.Driver, database: str, data: GraphData, *,
-                 batch_size: int = DEFAULT_BATCH, progress: Progress | None = None) -> None:
-    """Delete the pack's graphflow nodes and write the new rows, in ONE write transaction."""
-    if batch_size < 1:
-        raise GraphflowError(f"--batch-size must be at least 1, not {batch_size}")
-    total = data.node_count() + data.rel_count()
-    plan: list[tuple[str, NodeBatch | RelBatch]] = [
-        *((node_statement(b), b) for b in data.nodes),
-        *((rel_statement(b.spec), b) for b in data.rels),
-    ]
+                 batch_size: int = BATCH_ROWS, progress: Progress | None = None,
+                 transaction: str = "auto", one_tx_max_rows: int = ONE_TX_MAX_ROWS
+                 ) -> tuple[str, int]:
+    """Replace the pack's graphflow nodes with the new rows: in ONE write transaction (other
+    sessions see the old pack or the new one), or for a big pack in committed batches behind a
+    marker (``replace_in_batches``). Returns the way it was written and the statements run."""
+    check_batch_size(batch_size)
+    mode = choose_transaction(driver, database, data, transaction, one_tx_max_rows)
+    if mode == "batches":
+        return mode, replace_in_batches(driver, database, data, batch_size=batch_size,
+                                        progress=progress)
+    return mode, replace_in_one(driver, database, data, batch_size=batch_size,
+                                progress=progress)
 
-    def work(tx: neo4j.ManagedTransaction) -> None:
-        done = 0
+
+def replace_in_one(driver: neo4j.Driver, database: str, data: GraphData, *,
+                   batch_size: int = BATCH_ROWS, progress: Progress | None = None) -> int:
+    """Delete the pack's graphflow nodes and write the new rows, in ONE write transaction."""
+    check_batch_size(batch_size)
+    total = data.node_count() + data.rel_count()
+
+    def work(tx: neo4j.ManagedTransaction) -> int:
+        done = statements = 0
         if progress:
             progress(done, total, "deleting the old pack")
         for statement in delete_statements():
             tx.run(statement, pack=data.pack).consume()
-        for statement, batch in plan:
-            what = (":".join(batch.labels) if isinstance(batch, NodeBatch)
-                    else f"{batch.spec.start}-{batch.spec.type}->{batch.spec.end}")
-            for chunk in chunks(batch.rows, batch_size):
-                tx.run(statement, rows=list(chunk)).consume()
-                done += len(chunk)
-                if progress:
-                    progress(done, total, what)
+        for statement, rows, count, what in steps(data, batch_size):
+            tx.run(statement, rows=rows, pack=data.pack).consume()
+            done += count
+            statements += 1
+            if progress:
+                progress(done, total, what)
+        return statements
 
     with driver.session(database=database) as session:
-        session.execute_write(work)
+        return session.execute_write(work)
+
+
+def _pack_row(data: GraphData) -> dict[str, Any]:
+    batch = next(b for b in data.nodes if b.spec.label == "Pack")
+    (row,) = batch.rows
+    return {**row["k"], **row["p"]}
+
+
+class Superseded(GraphflowError):
+    """Another batched load or drop of the same pack took over the (:Pack) marker."""
+
+
+@dataclass
+class _Marker:
+    """One batched load's or drop's claim on the pack: its (:Pack) node's ``state`` and
+    ``load_started_at``. Every transaction of the load first bumps ``load_batches`` on that
+    node if (and only if) the claim still holds, which takes the node's write lock until its
+    commit: a second load or drop, whose marker write waits for that lock, ends the first one
+    at its next transaction, so two never interleave their writes."""
+
+    pack: str
+    state: str
+    started: str
+
+    def claim(self, session: neo4j.Session, name: str | None, create: bool
+              ) -> tuple[bool, int]:
+        """Put the (:Pack) node into this state (no hashes: graphflow's readers see an
+        unfinished pack); relationships others attached to it go, as when a load deletes it.
+        Whether there was a (:Pack) node (or one was created), and the relationships deleted."""
+        marker = {"pack": self.pack, "id": self.pack, "state": self.state,
+                  "load_started_at": self.started, "load_batches": 0}
+        if name:
+            marker["name"] = name
+        head = "MERGE" if create else "MATCH"
+
+        def work(tx: neo4j.ManagedTransaction) -> tuple[bool, int]:
+            found = tx.run(f"{head} (p:Pack {{pack: $pack, id: $pack}}) SET p = $marker "
+                           "RETURN count(p) AS c", pack=self.pack, marker=marker
+                           ).single(strict=True)["c"]
+            counters = tx.run("MATCH (:Pack {pack: $pack, id: $pack})-[r]-() DELETE r",
+                              pack=self.pack).consume().counters
+            return found > 0, counters.relationships_deleted
+
+        return session.execute_write(work)
+
+    def check(self, tx: neo4j.ManagedTransaction) -> None:
+        """In a transaction of this load: hold the marker's lock, or stop (Superseded)."""
+        held = tx.run("MATCH (p:Pack {pack: $pack, id: $pack}) WHERE p.state = $state AND "
+                      "p.load_started_at = $started SET p.load_batches = p.load_batches + 1 "
+                      "RETURN count(p) AS c", pack=self.pack, state=self.state,
+                      started=self.started).single(strict=True)["c"]
+        if not held:
+            verb = "load" if self.state == LOADING else "drop"
+            raise Superseded(
+                f"pack {self.pack!r}: another load or drop started while this {verb} (started "
+                f"at {self.started}) ran; this one stopped", hint=unfinished_hint(
+                    self.pack, self.state) + " (one at a time)")
+
+    def run(self, session: neo4j.Session, statement: str, **params: Any) -> Any:
+        """One committed transaction: the check, then the statement; its counters."""
+        def work(tx: neo4j.ManagedTransaction) -> Any:
+            self.check(tx)
+            return tx.run(statement, **params).consume().counters
+
+        return session.execute_write(work)
+
+
+def _delete_in_batches(session: neo4j.Session, marker: _Marker, limit: int,
+                       progress: Progress | None = None, total: int = 0
+                       ) -> tuple[dict[str, int], int]:
+    """Delete the pack's graphflow nodes but its (:Pack) node, ``limit`` nodes a committed
+    transaction; nodes deleted per label, and relationships."""
+    order = [*_DELETE_ORDER, *(s.label for s in NODES if s.label not in _DELETE_ORDER)]
+    nodes: dict[str, int] = {}
+    rels = 0
+    for label in order:
+        if label == "Pack":
+            continue
+        statement = (f"MATCH (n{_labels([label])} {{pack: $pack}}) WITH n LIMIT $limit "
+                     "DETACH DELETE n")
+        nodes[label] = 0
+        while True:
+            counters = marker.run(session, statement, pack=marker.pack, limit=limit)
+            nodes[label] += counters.nodes_deleted
+            rels += counters.relationships_deleted
+            if progress:
+                progress(0, total, f"deleting old {label} nodes: {nodes[label]:,}")
+            if counters.nodes_deleted < limit:
+                break
+    return nodes, rels
+
+
+def replace_in_batches(driver: neo4j.Driver, database: str, data: GraphData, *,
+                       batch_size: int = BATCH_ROWS, progress: Progress | None = None) -> int:
+    """Replace a pack in committed batches, for packs too big for one transaction:
+
+    1. one small transaction marks the pack's (:Pack) node ``state: loading`` with
+       ``load_started_at`` and no hashes (graphflow's readers then refuse the pack: "being
+       loaded, or its load was interrupted");
+    2. the pack's old nodes are deleted, ``batch_size`` nodes a transaction;
+    3. the rows are written, ``batch_size`` rows a statement and a transaction;
+    4. one last transaction writes the complete (:Pack) node (``state: loaded``, hashes).
+
+    Each transaction holds the marker (``_Marker``): a second load or drop of the pack stops
+    this one. An interruption leaves the marker: running the load again deletes what was
+    written and starts over. Returns the write statements run."""
+    check_batch_size(batch_size)
+    total = data.node_count() + data.rel_count()
+    final = _pack_row(data)
+    marker = _Marker(data.pack, LOADING, _now())
+    done = statements = 0
+    with driver.session(database=database) as session:
+        if progress:
+            progress(0, total, "marking the pack as loading")
+        marker.claim(session, final.get("name"), create=True)
+        _delete_in_batches(session, marker, batch_size, progress, total)
+        for statement, rows, count, what in steps(data, batch_size, pack_node=False):
+            marker.run(session, statement, rows=rows, pack=data.pack)
+            done += count
+            statements += 1
+            if progress:
+                progress(done, total, what)
+        marker.run(session, "MATCH (p:Pack {pack: $pack, id: $pack}) SET p = $final",
+                   pack=data.pack, final=final)
+        statements += 1
+        if progress:
+            progress(total, total, "done")
+    return statements
 
 
 @dataclass
@@ -170,14 +583,28 @@ class Dropped:
     pack: str
     nodes: dict[str, int]
     relationships: int
+    transaction: str = "one"
 
     @property
     def node_count(self) -> int:
         return sum(self.nodes.values())
 
 
-def drop_pack(driver: neo4j.Driver, database: str, pack: str) -> Dropped:
-    """Delete one pack's graphflow nodes (and their relationships), atomically."""
+def drop_pack(driver: neo4j.Driver, database: str, pack: str, *, transaction: str = "auto",
+              batch_size: int = BATCH_ROWS, one_tx_max_rows: int = ONE_TX_MAX_ROWS,
+              progress: Progress | None = None) -> Dropped:
+    """Delete one pack's graphflow nodes (and their relationships): atomically, or (a big pack,
+    ``auto``; or ``batches``) in committed batches, the (:Pack) node marked ``dropping`` first
+    and deleted last."""
+    check_transaction(transaction)
+    check_batch_size(batch_size)
+    mode = transaction
+    if mode == "auto":
+        big = existing_nodes(driver, database, pack) > one_tx_max_rows // NODES_PER_ROW
+        mode = "batches" if big else "one"
+    if mode == "batches":
+        return _drop_in_batches(driver, database, pack, batch_size, progress)
+
     def work(tx: neo4j.ManagedTransaction) -> Dropped:
         nodes, rels = {}, 0
         for spec, statement in zip(NODES, delete_statements(), strict=True):
@@ -188,6 +615,21 @@ def drop_pack(driver: neo4j.Driver, database: str, pack: str) -> Dropped:
 
     with driver.session(database=database) as session:
         return session.execute_write(work)
+
+
+def _drop_in_batches(driver: neo4j.Driver, database: str, pack: str, batch_size: int,
+                     progress: Progress | None) -> Dropped:
+    marker = _Marker(pack, DROPPING, _now())
+    with driver.session(database=database) as session:
+        had_pack, detached = marker.claim(session, None, create=False)
+        if not had_pack:  # leftovers without a (:Pack) node: a marker of our own
+            marker.claim(session, None, create=True)
+        deleted, rels = _delete_in_batches(session, marker, batch_size, progress)
+        counters = marker.run(session, "MATCH (p:Pack {pack: $pack, id: $pack}) "
+                                       "DETACH DELETE p", pack=pack)
+    nodes = {spec.label: deleted.get(spec.label, 0) for spec in NODES}
+    nodes["Pack"] = counters.nodes_deleted if had_pack else 0
+    return Dropped(pack, nodes, detached + rels + counters.relationships_deleted, "batches")
 
 
 def pack_counts(driver: neo4j.Driver, database: str, pack: str) -> dict[str, int]:
@@ -210,22 +652,31 @@ def pack_counts(driver: neo4j.Driver, database: str, pack: str) -> dict[str, int
 
 
 def load_graph(driver: neo4j.Driver, database: str, data: GraphData, *,
-               batch_size: int = DEFAULT_BATCH, progress: Progress | None = None,
-               schema: bool = True) -> LoadResult:
+               batch_size: int = BATCH_ROWS, progress: Progress | None = None,
+               schema: bool = True, transaction: str = "auto",
+               one_tx_max_rows: int = ONE_TX_MAX_ROWS) -> LoadResult:
     """Apply the schema, replace the pack, and count what the database now holds."""
+    check_transaction(transaction)
+    check_batch_size(batch_size)
     began = time.perf_counter()
     if schema:
         apply_schema(driver, database)
-    replace_pack(driver, database, data, batch_size=batch_size, progress=progress)
+    mode, statements = replace_pack(driver, database, data, batch_size=batch_size,
+                                    progress=progress, transaction=transaction,
+                                    one_tx_max_rows=one_tx_max_rows)
     seconds = time.perf_counter() - began
     counts = pack_counts(driver, database, data.pack)
-    return LoadResult(data.pack, seconds, counts, data.node_count() + data.rel_count())
+    return LoadResult(data.pack, seconds, counts, data.node_count() + data.rel_count(),
+                      mode, statements, batch_size)
 
 
 def loaded_packs(driver: neo4j.Driver, database: str) -> list[dict[str, Any]]:
-    """The (:Pack) nodes in the database."""
+    """The (:Pack) nodes in the database; ``state`` is ``loaded`` for a complete pack (also one
+    loaded before graphflow wrote the state), else ``loading`` or ``dropping``."""
     records, _, _ = driver.execute_query(
-        "MATCH (p:Pack) RETURN p.id AS id, p.name AS name, p.loaded_at AS loaded_at, "
+        "MATCH (p:Pack) RETURN p.id AS id, p.name AS name, "
+        "coalesce(p.state, $loaded) AS state, p.loaded_at AS loaded_at, "
+        "p.load_started_at AS load_started_at, "
         "p.status_dates AS status_dates, p.content_hash AS content_hash, "
-        "p.model_version AS model_version ORDER BY id", database_=database)
+        "p.model_version AS model_version ORDER BY id", loaded=LOADED, database_=database)
     return [r.data() for r in records]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from graphflow.core.model import ACTOR_KINDS
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 """Bumped when the graph model changes; stored on the (:Pack) node."""
 
 TYPES = ("string", "string[]", "integer", "float", "boolean")
@@ -84,6 +84,11 @@ NODES: tuple[NodeSpec, ...] = (
         P("model_version", "integer", "version of this graph model"),
         P("graphflow_version", "string", "graphflow version that loaded it"),
         P("loaded_at", "string", "UTC time of the load (ISO 8601)"),
+        P("state", "string", "loaded | loading | dropping: a batched load or drop under way, or "
+                             "interrupted (the node then has no hashes; run it again)"),
+        P("load_started_at", "string", "UTC start of the unfinished batched load or drop"),
+        P("load_batches", "integer", "transactions the unfinished batched load or drop has "
+                                     "committed"),
         P("status_dates", "string[]", "dates of the statuses loaded (--with-statuses)"),
         P("status_max_hops", "integer", "max hops of the loaded routes"),
     ), "One per loaded pack; `pack` = `id`."),

@@ -221,11 +221,17 @@ def check_requirements(driver: Any, database: str, query: CannedQuery,
     if pack is None:
         return
     records, _, _ = driver.execute_query(
-        "MATCH (p:Pack {pack: $pack, id: $pack}) RETURN p.status_dates AS dates",
+        "MATCH (p:Pack {pack: $pack, id: $pack}) RETURN p.status_dates AS dates, "
+        "p.state AS state, p.load_started_at AS started",
         pack=pack, database_=database, routing_="r")
     if not records:
         raise GraphflowError(f"pack {pack!r} is not loaded in database {database!r}",
                              hint=f"run: graphflow neo4j load --data {pack}")
+    from graphflow.store.load import unfinished, unfinished_hint
+
+    problem = unfinished(pack, records[0]["state"], records[0]["started"])
+    if problem:
+        raise GraphflowError(problem, hint=unfinished_hint(pack, records[0]["state"]))
     if "statuses" in query.requires and not records[0]["dates"]:
         raise GraphflowError(f"query {query.id!r} needs stored statuses",
                              hint=f"run: graphflow neo4j load --data {pack} --with-statuses "

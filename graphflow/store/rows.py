@@ -293,6 +293,7 @@ def _build(pack: Pack, statuses: Sequence[StatusSet], max_hops: int,
         "default_trigger": pack.default_trigger, "default_target": pack.default_target,
         "content_hash": _digest(data.nodes, data.rels), "topology_hash": topology_hash(pack),
         "model_version": MODEL_VERSION, "graphflow_version": __version__, "loaded_at": stamp,
+        "state": "loaded",
         "status_dates": sorted(d.isoformat() for d in status_dates),
         "status_max_hops": max_hops if status_dates else None,
     })

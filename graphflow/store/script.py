@@ -1,7 +1,10 @@
 """Exports for those who load the graph themselves: a Cypher script and neo4j-admin CSV files.
 
-Both come from the same rows as ``graphflow neo4j load`` (``rows.build_graph``) and the same
-statement texts (``load.node_statement`` / ``rel_statement``), so they give the same graph.
+Both come from the same rows as ``graphflow neo4j load`` (``rows.build_graph``); the script
+uses the load's statement texts for nodes and relationships (``load.node_statement`` /
+``rel_statement``) with literal rows, one statement per relationship type, where the load
+writes each flow with one statement (``load.flow_statement``). The tests run both into a real
+Neo4j and compare the graphs.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from graphflow.store.load import (
     rel_statement,
     schema_path,
     split_script,
+    wire_rows,
 )
 from graphflow.store.model import NODE_BY_LABEL, NodeSpec, RelSpec
 from graphflow.store.rows import GraphData
@@ -69,14 +73,15 @@ def cypher_script(data: GraphData, *, batch: int = SCRIPT_BATCH) -> Iterator[str
     for statement in split_script(schema_path().read_text(encoding="utf-8")):
         yield statement + ";"
     yield ":begin"
-    for statement in delete_statements(literal(data.pack)):
+    pack = literal(data.pack)
+    for statement in delete_statements(pack):
         yield statement + ";"
     for nb in data.nodes:
         for rows in chunks(nb.rows, batch):
-            yield node_statement(nb, literal(list(rows))) + ";"
+            yield node_statement(nb, literal(wire_rows(nb, rows)), pack) + ";"
     for rb in data.rels:
         for rows in chunks(rb.rows, batch):
-            yield rel_statement(rb.spec, literal(list(rows))) + ";"
+            yield rel_statement(rb, literal(wire_rows(rb, rows)), pack) + ";"
     yield ":commit"
 
 

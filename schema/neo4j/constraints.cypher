@@ -3,7 +3,7 @@
 // do not edit by hand. `graphflow neo4j load` applies it before loading; every
 // statement is idempotent (IF NOT EXISTS). Apply by hand with:
 //   cypher-shell -d neo4j -f schema/neo4j/constraints.cypher
-// model version 1
+// model version 2
 
 CREATE CONSTRAINT graphflow_pack_key IF NOT EXISTS FOR (n:Pack) REQUIRE (n.pack, n.id) IS UNIQUE;
 CREATE CONSTRAINT graphflow_jurisdiction_key IF NOT EXISTS FOR (n:Jurisdiction) REQUIRE (n.pack, n.id) IS UNIQUE;
