@@ -189,3 +189,22 @@ def test_a_superset_never_changes_routes(db, generated) -> None:
             got = list(EmbeddedEngine(sup).routes(source, targets, hops))  # type: ignore[arg-type]
             assert got == want, (hops, len(sup.flows))
     assert bigger >= 20  # most supersets hold flows no route can use
+
+
+def test_a_flow_the_files_do_not_have_is_an_error(db, mini_copy) -> None:
+    """The fetched flows' ends are taken from the pack files, so a database whose flows differ
+    (here an engine told not to check) stops with a one-line error, not other routes."""
+    mini = load_pack(str(mini_copy))
+    load_graph(db.driver, db.name, build_graph(mini))
+    for name in ("flows.yaml", "rules.yaml"):  # the same flow under another id
+        path = mini_copy / name
+        path.write_text(path.read_text().replace("prints-to-state", "prints-to-the-state"))
+    renamed = load_pack(str(mini_copy))
+    assert "prints-to-the-state" in renamed.flows and "prints-to-state" not in renamed.flows
+    with pytest.raises(GraphflowError, match="other actors or flows than the pack files"):
+        Neo4jEngine(db.driver, db.settings, renamed)
+    store = Neo4jEngine(db.driver, db.settings, renamed, check=False)
+    targets = frozenset(renamed.descendants(renamed.default_target))
+    with pytest.raises(GraphflowError, match="flow 'prints-to-state' of pack 'mini' in the "
+                                             "database is not in the pack files"):
+        store.fetch(renamed.default_trigger, targets, 4, method="reach")

@@ -4,10 +4,11 @@ A search needs only the flows out of the actors a route can pass through: those 
 reaches within ``max_hops - 1`` flows without passing a target (a route stops at its first
 target). ``Neo4jEngine`` fetches exactly those flows in ONE read query (``reach_query``): a
 variable-length match ``(s)-[:FLOWS_TO*0..max_hops-1]->(a)`` whose nodes are all non-targets,
-``DISTINCT`` on its far end (Neo4j 5 plans it as a pruning breadth-first expand,
-``VarLengthExpand(Pruning,BFS)``: each actor is reached once, no path is enumerated), then the
-flows out of those actors, returned as three parallel lists in one record (far cheaper to
-decode than a record per flow). The hop bound is the only thing put into the query text, a
+``DISTINCT`` on its far end (Neo4j 5.26 plans it as a pruning breadth-first expand,
+``VarLengthExpand(Pruning,BFS,All)``: each actor is reached once, no path is enumerated), then
+the ids of the flows out of those actors, as one list in one record (far cheaper to decode
+than a record per flow; their ends are the pack files', which ``check_loaded`` has compared
+with the database's). The hop bound is the only thing put into the query text, a
 validated integer (``check_max_hops``); the pack, source and targets are parameters. A search
 therefore costs one ``execute_query`` whatever the hop bound and the number of routes (the
 constructor's ``check_loaded`` is one more, once per engine). It then walks that sub-graph with
@@ -64,8 +65,8 @@ _REACH = ("MATCH (s:Actor {{pack: $pack, id: $source}}) "
           "WHERE all(n IN nodes(p) WHERE NOT n.id IN $targets) "
           "AND all(x IN relationships(p) WHERE x.pack = $pack) "
           "WITH DISTINCT a "
-          "MATCH (a)-[r:FLOWS_TO]->(b:Actor) WHERE r.pack = $pack "
-          "RETURN collect(r.id) AS flows, collect(a.id) AS starts, collect(b.id) AS ends")
+          "MATCH (a)-[r:FLOWS_TO]->() WHERE r.pack = $pack "
+          "RETURN collect(r.id) AS flows")
 
 # One breadth-first ring (the ArcadeDB fallback): the flows out of the given actors, as three
 # parallel lists. The pattern starts at the given actors: ArcadeDB plans a pattern from its
@@ -203,11 +204,19 @@ class Neo4jEngine:
         if source in targets:
             pass  # no route leaves a target
         elif method == "reach":
+            # only the flow ids travel: their ends are the pack files' (check_loaded has
+            # compared every flow's id and ends with the database's, the topology hash)
             records = self._read(reach_query(max_hops), pack=self.pack.id, source=source,
                                  targets=sorted(targets))
-            if records:
-                rec = records[0]
-                found.extend(zip(rec["flows"], rec["starts"], rec["ends"], strict=True))
+            flows = self.pack.flows
+            for fid in records[0]["flows"] if records else ():
+                flow = flows.get(fid)
+                if flow is None:
+                    raise GraphflowError(
+                        f"flow {fid!r} of pack {self.pack.id!r} in the database is not in the "
+                        "pack files", where=self.settings.where,
+                        hint=f"run: graphflow neo4j load --data {self.pack.path or self.pack.id}")
+                found.append((fid, flow.source, flow.target))
         else:
             seen, ring = {source}, [source]
             for _ in range(max_hops):
