@@ -18,9 +18,10 @@ and ``graphflow.audit`` evaluates them with the domain core exactly as for the e
 engine: the store decides no status.
 
 ArcadeDB's Bolt plugin (an optional test target) walks every trail of a variable-length match
-before ``DISTINCT``, so on it (recognised from the server agent of the first answer) the engine
-asks ring by ring instead (``_RING``: one query per breadth-first ring, at most ``max_hops``).
-Both give the same flows (tests/test_neo4j_parity.py checks it).
+before ``DISTINCT`` (41.5 s at 8 hops on a 15k-flow pack, docs/arcadedb-notes.md), so on it
+(recognised from the server agent of the first answer) the engine asks ring by ring instead
+(``_RING``: one query per breadth-first ring, at most ``max_hops``; 0.11 s there). Both give
+the same flows (tests/test_neo4j_fetch.py checks it on each server).
 
 The fetched sub-graph of the last few searches is kept (``clear_cache()`` forgets it): one
 ``run_query`` walks the same search several times (counts, the kept routes, evidence counts).
