@@ -19,7 +19,7 @@ from graphflow.store.engine import MAX_HOPS_LIMIT, Neo4jEngine, SubGraph, _Flow,
 from graphflow.store.load import load_graph
 from graphflow.store.rows import build_graph
 from tests import neo4j_server
-from tests.conftest import SEED_DAY
+from tests.conftest import MINI, SEED_DAY
 
 pytestmark = pytest.mark.neo4j
 
@@ -194,8 +194,7 @@ def test_a_superset_never_changes_routes(db, generated) -> None:
 def test_a_flow_the_files_do_not_have_is_an_error(db, mini_copy) -> None:
     """The fetched flows' ends are taken from the pack files, so a database whose flows differ
     (here an engine told not to check) stops with a one-line error, not other routes."""
-    mini = load_pack(str(mini_copy))
-    load_graph(db.driver, db.name, build_graph(mini))
+    load_graph(db.driver, db.name, build_graph(load_pack(str(MINI))))
     for name in ("flows.yaml", "rules.yaml"):  # the same flow under another id
         path = mini_copy / name
         path.write_text(path.read_text().replace("prints-to-state", "prints-to-the-state"))
