@@ -33,7 +33,11 @@ packs are read and turned into rows once, before the first server. Cases, one JS
 - ``routes``: ``run_query`` (routes + statuses, sorted) on the store engine and on the
   embedded engine, same pack, profile and date: the median of ``--repeat`` runs (the store's
   each with a fresh fetch of the sub-graph from the database), and the embedded engine's
-  first run with its construction; ``fetch_s`` and ``fetched_flows``: the store's fetch alone.
+  first run with its construction; ``queries_per_search``: the store's ``execute_query`` calls
+  per run; ``fetch_s`` and ``fetched_flows``: the store's fetch alone (median; ``method``:
+  ``reach``, one query, or ``rings`` on ArcadeDB); ``rings_fetch_s``, ``rings_queries``: the
+  same fetch one query per breadth-first ring, for comparison (``rings_same_flows``);
+  ``warm``: unmeasured fetches first (``--warm``; the server's JIT warms up over hundreds).
 - ``drop``: ``graphflow neo4j drop`` of the pack at the end (batched for a big pack).
 """
 
@@ -210,9 +214,6 @@ def prepare(pack_ref: str, emit: Callable[[dict[str, Any]], None]) -> tuple[Any,
 
 def bench_pack(driver: Any, settings: Any, server: str, prepared: tuple[Any, Any, dict],
                args: argparse.Namespace, emit: Callable[[dict[str, Any]], None]) -> None:
-    from graphflow.audit import make_query, run_query
-    from graphflow.engines.embedded import EmbeddedEngine
-    from graphflow.store.engine import Neo4jEngine
     from graphflow.store.load import apply_schema, drop_pack
 
     pack, graph, info = prepared
@@ -239,8 +240,26 @@ def bench_pack(driver: Any, settings: Any, server: str, prepared: tuple[Any, Any
     if server == "neo4j" and args.bulk:
         emit({"case": "bulk", **info, **bulk_import(graph)})
 
-    store = Neo4jEngine(driver, settings, pack)
-    for source, hops, repeat in _route_cases(pack, args) if args.routes else ():
+    if args.routes:
+        bench_routes(driver, settings, pack, info, args, emit)
+    if args.drop:
+        dropped, took = _timed(lambda: drop_pack(driver, db, pack.id,
+                                                 batch_size=args.batch_size))
+        emit({"case": "drop", **info, "seconds": took, "transaction": dropped.transaction,
+              "nodes_deleted": dropped.node_count,
+              "relationships_deleted": dropped.relationships})
+
+
+def bench_routes(driver: Any, settings: Any, pack: Any, info: dict[str, Any],
+                 args: argparse.Namespace, emit: Callable[[dict[str, Any]], None]) -> None:
+    """The ``routes`` case on a loaded pack (see the module docstring)."""
+    from graphflow.audit import make_query, run_query
+    from graphflow.engines.embedded import EmbeddedEngine
+    from graphflow.store.engine import Neo4jEngine
+
+    counting = _Counting(driver)
+    store = Neo4jEngine(counting, settings, pack)
+    for source, hops, repeat in _route_cases(pack, args):
         query = make_query(pack, source=source, target=pack.default_target,
                            profile=args.profile if args.profile in pack.profiles else None,
                            as_of=dt.date.fromisoformat(args.as_of), max_hops=hops)
@@ -248,28 +267,50 @@ def bench_pack(driver: Any, settings: Any, server: str, prepared: tuple[Any, Any
         embedded = EmbeddedEngine(pack)
         emb = [_timed(lambda q=query, e=embedded: run_query(pack, e, q))[1]
                for _ in range(repeat)]
+        targets = frozenset(pack.descendants(pack.default_target))
+        warm = getattr(args, "warm", 0)
+        for _ in range(warm):  # a fresh server's JIT: unmeasured fetches first (--warm)
+            store.fetch(source, targets, hops)
         ours = []
+        asked = counting.count
         for _ in range(repeat):  # every run asks the database again (no cached sub-graph)
             store.clear_cache()
             report, took = _timed(lambda q=query: run_query(pack, store, q))
             ours.append(took)
+        queries = (counting.count - asked) / repeat
         same = [r.id for r in report.routes] == [r.id for r in first.routes]
         assert same, "the store and the embedded engine disagree"
-        targets = frozenset(pack.descendants(pack.default_target))
-        fetched, fetch_s = _timed(lambda s=source, t=targets, h=hops: store.fetch(s, t, h))
+        fetches = [_timed(lambda s=source, t=targets, h=hops: store.fetch(s, t, h))
+                   for _ in range(repeat)]
+        fetched, fetch_s = fetches[-1][0], statistics.median(t for _, t in fetches)
+        asked = counting.count
+        rings, rings_s = _timed(lambda s=source, t=targets, h=hops: store.fetch(
+            s, t, h, method="rings"))
         emit({"case": "routes", **info, "source": source, "max_hops": hops,
               "profile": query.profile, "as_of": args.as_of,
               "routes": len(report.routes), "same_routes": same,
               "store_s": statistics.median(ours), "store_times": [round(t, 4) for t in ours],
+              "queries_per_search": queries, "method": store.method, "warm": warm,
               "fetch_s": fetch_s, "fetched_flows": len(fetched.flows),
+              "rings_fetch_s": rings_s, "rings_queries": counting.count - asked,
+              "rings_same_flows": list(rings.flows) == list(fetched.flows),
               "embedded_s": statistics.median(emb), "embedded_first_s": first_s,
               "ratio": statistics.median(ours) / max(statistics.median(emb), 1e-9)})
-    if args.drop:
-        dropped, took = _timed(lambda: drop_pack(driver, db, pack.id,
-                                                 batch_size=args.batch_size))
-        emit({"case": "drop", **info, "seconds": took, "transaction": dropped.transaction,
-              "nodes_deleted": dropped.node_count,
-              "relationships_deleted": dropped.relationships})
+
+
+class _Counting:
+    """The driver, counting the queries the store engine sends through ``execute_query``."""
+
+    def __init__(self, driver: Any) -> None:
+        self._driver = driver
+        self.count = 0
+
+    def execute_query(self, *args: Any, **kwargs: Any) -> Any:
+        self.count += 1
+        return self._driver.execute_query(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._driver, name)
 
 
 def _route_cases(pack: Any, args: argparse.Namespace) -> list[tuple[str, int, int]]:
@@ -312,14 +353,15 @@ def _table(lines: list[dict[str, Any]]) -> str:
                 "|---|---|---|---|---|"]
         out += [f"| {b['pack']} | {b['rows']:,} | {b['csv_s']:.2f} s | {b['seconds']:.2f} s | "
                 f"{b['load_avg']:.2f} |" for b in bulk]
-    out += ["", "| server | pack | query | routes | fetched flows | store | embedded | "
-            "embedded (first run) | ratio | load avg |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    out += ["", "| server | pack | query | routes | fetched flows | queries per search | store | "
+            "embedded | embedded (first run) | ratio | load avg |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for line in lines:
         if line["case"] == "routes":
             out.append(f"| {line['server']} | {line['pack']} | {line['source']}, "
                        f"{line['max_hops']} hops | {line['routes']:,} | "
-                       f"{line['fetched_flows']:,} | {line['store_s']:.3f} s | "
+                       f"{line['fetched_flows']:,} | {line['queries_per_search']:g} | "
+                       f"{line['store_s']:.3f} s | "
                        f"{line['embedded_s']:.3f} s | {line['embedded_first_s']:.3f} s | "
                        f"{line['ratio']:.2f}x | {line['load_avg']:.2f} |")
     return "\n".join(out)
@@ -369,6 +411,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-drop", dest="drop", action="store_false",
                     help="skip the drop of the pack at the end")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--warm", type=int, default=0,
+                    help="unmeasured store fetches before each route case (a fresh server's "
+                         "JIT: NYC's fetch goes from about 14 to 5 ms over 500)")
     ap.add_argument("--profile", default="fare-evasion")
     ap.add_argument("--as-of", default="2018-06-01")
     ap.add_argument("-o", "--output", type=Path, help="also write the JSON lines here")

@@ -304,7 +304,11 @@ def bolt_load(s: Settings) -> dict[str, Any]:
 def bolt_routes(s: Settings) -> dict[str, Any]:
     """run_query (every route with statuses, sorted) on the Neo4j store engine over the pack
     loaded into a fresh ArcadeDB (load not timed); the baseline is the same query on the
-    embedded engine in the same process. Route ids are compared (same_routes)."""
+    embedded engine in the same process. Route ids are compared (same_routes). The store
+    engine fetches the sub-graph a search can use and walks it with the embedded walker; on
+    ArcadeDB it fetches it one query per breadth-first ring (``method: rings``: ArcadeDB walks
+    every trail of a variable-length match), on Neo4j in one query (measured there by
+    benchmarks/neo4j_bench.py)."""
     from graphflow.audit import run_query
     from graphflow.engines.embedded import EmbeddedEngine
     from graphflow.store.engine import Neo4jEngine
@@ -327,6 +331,7 @@ def bolt_routes(s: Settings) -> dict[str, Any]:
         report, took, times = _best(lambda: run_query(pack, store, query), s)
     return {**info, "routes": len(report.routes), "seconds": took, "times": times,
             "max_hops": hops, "same_routes": [r.id for r in report.routes] == expected,
+            "method": store.method,
             "rows": rows["rows"], "load_seconds": round(load_s, 4), **server,
             "baseline": "embedded", "baseline_seconds": emb_s, "baseline_times": emb_times}
 

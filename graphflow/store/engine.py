@@ -2,24 +2,37 @@
 
 A search needs only the flows out of the actors a route can pass through: those the source
 reaches within ``max_hops - 1`` flows without passing a target (a route stops at its first
-target). ``Neo4jEngine`` fetches exactly those flows from the database, one breadth-first ring
-per query (``UNWIND`` of the actors first reached at the previous depth, each ring's flows as
-three parallel lists in one record), so a search costs at most ``max_hops`` parameterised
-queries whatever the number of routes. It then walks that sub-graph with the embedded engine's
-walker (``graphflow.engines.embedded``: forward ball, reverse bound, depth first, hop levels
-folded in), so both engines find the same routes in the same order, and ``graphflow.audit``
-evaluates them with the domain core exactly as for the embedded engine: the store decides no
-status.
+target). ``Neo4jEngine`` fetches exactly those flows in ONE read query (``reach_query``): a
+variable-length match ``(s)-[:FLOWS_TO*0..max_hops-1]->(a)`` whose nodes are all non-targets,
+``DISTINCT`` on its far end (Neo4j 5.26 plans it as a pruning breadth-first expand,
+``VarLengthExpand(Pruning,BFS,All)``: each actor is reached once, no path is enumerated), then
+the ids of the flows out of those actors, as one list in one record (far cheaper to decode
+than a record per flow; their ends are the pack files', which ``check_loaded`` has compared
+with the database's). The hop bound is the only thing put into the query text, a
+validated integer (``check_max_hops``); the pack, source and targets are parameters. A search
+therefore costs one ``execute_query`` whatever the hop bound and the number of routes (the
+constructor's ``check_loaded`` is one more, once per engine). It then walks that sub-graph with
+the embedded engine's walker (``graphflow.engines.embedded``: forward ball, reverse bound,
+depth first, hop levels folded in), so both engines find the same routes in the same order,
+and ``graphflow.audit`` evaluates them with the domain core exactly as for the embedded
+engine: the store decides no status.
+
+ArcadeDB's Bolt plugin (an optional test target) walks every trail of a variable-length match
+before ``DISTINCT`` (41.5 s at 8 hops on a 15k-flow pack, docs/arcadedb-notes.md), so on it
+(recognised from the server agent of the first answer) the engine asks ring by ring instead
+(``_RING``: one query per breadth-first ring, at most ``max_hops``; 0.11 s there). Both give
+the same flows (tests/test_neo4j_fetch.py checks it on each server).
 
 The fetched sub-graph of the last few searches is kept (``clear_cache()`` forgets it): one
 ``run_query`` walks the same search several times (counts, the kept routes, evidence counts).
 It depends only on the pack's actors and flows, which ``check_loaded`` has compared with the
 pack's files (the topology hash).
 
-Before this, the store grew routes hop by hop in Cypher (a query per 1,000 partial routes):
-339,489 routes on the 3,000-county pack took 33.5 s against the embedded engine's 2.3 s. A
-single variable-length match (``-[:FLOWS_TO*1..8]->``, as in the canned queries) gives the same
-routes but enumerates every trail in the server before filtering.
+History: the store first grew routes hop by hop in Cypher (a query per 1,000 partial routes):
+339,489 routes on the 3,000-county pack took 33.5 s against the embedded engine's 2.3 s; then
+it fetched the sub-graph one ring a query (NYC 8 hops: 0.040 s against 0.0022 s embedded, the
+ring queries' round trips). A variable-length match that returns the routes themselves
+(``-[:FLOWS_TO*1..8]->``, as in the canned queries) enumerates every trail in the server.
 """
 
 from __future__ import annotations
@@ -44,13 +57,35 @@ MAX_HOPS_LIMIT = 32
 CACHE = 4
 """Fetched sub-graphs kept per engine (the last searches)."""
 
-# One breadth-first ring: the flows out of the given actors, as three parallel lists (one
-# record: far cheaper to decode than a record per flow). The pattern starts at the given
-# actors: ArcadeDB plans a pattern from its first node, and `(a:Actor)-[r]->(b {id: id})`
-# scanned every actor (15 s for 72 ids on a 110k-flow pack).
+# The whole sub-graph of a search in one query (see the module docstring). ``{depth}`` is the
+# only text put in: max_hops - 1, a validated integer (a variable-length bound cannot be a
+# parameter). The predicates on nodes(p) and relationships(p) are folded into the expand by
+# the planner (the path itself is never built); the source is no target (``_search`` asks
+# nothing then), so "every node of the path is no target" is "the path passes no target".
+_REACH = ("MATCH (s:Actor {{pack: $pack, id: $source}}) "
+          "MATCH p = (s)-[:FLOWS_TO*0..{depth}]->(a:Actor) "
+          "WHERE all(n IN nodes(p) WHERE NOT n.id IN $targets) "
+          "AND all(x IN relationships(p) WHERE x.pack = $pack) "
+          "WITH DISTINCT a "
+          "MATCH (a)-[r:FLOWS_TO]->() WHERE r.pack = $pack "
+          "RETURN collect(r.id) AS flows")
+
+# One breadth-first ring (the ArcadeDB fallback): the flows out of the given actors, as three
+# parallel lists. The pattern starts at the given actors: ArcadeDB plans a pattern from its
+# first node, and `(a:Actor)-[r]->(b {id: id})` scanned every actor (15 s for 72 ids on a
+# 110k-flow pack).
 _RING = ("UNWIND $ids AS id MATCH (a:Actor {pack: $pack, id: id})-[r:FLOWS_TO]->(b:Actor) "
          "WHERE r.pack = $pack "
          "RETURN collect(r.id) AS flows, collect(a.id) AS starts, collect(b.id) AS ends")
+
+METHODS = ("reach", "rings")
+"""How a sub-graph is fetched: one variable-length query, or one query per ring."""
+
+
+def reach_query(max_hops: int) -> str:
+    """The one query that fetches a search's sub-graph, for a validated hop bound."""
+    check_max_hops(max_hops)
+    return _REACH.format(depth=int(max_hops) - 1)
 
 
 class _Flow(NamedTuple):
@@ -70,7 +105,8 @@ class SubGraph:
 
 def check_max_hops(max_hops: int) -> None:
     """The hop bound must be a whole number from 1 to MAX_HOPS_LIMIT."""
-    if not isinstance(max_hops, int) or not 1 <= max_hops <= MAX_HOPS_LIMIT:
+    if (isinstance(max_hops, bool) or not isinstance(max_hops, int)
+            or not 1 <= max_hops <= MAX_HOPS_LIMIT):
         raise GraphflowError(f"--max-hops must be 1..{MAX_HOPS_LIMIT} on the neo4j backend, "
                              f"not {max_hops}")
 
@@ -89,6 +125,7 @@ class Neo4jEngine:
         self._owns = owns_driver
         self._cache: dict[tuple[str, frozenset[str], int], EmbeddedEngine] = {}
         self._flow_order: dict[str, int] | None = None
+        self._agent: str | None = None  # the server's agent, from the first answer
         if check:
             self.check_loaded()
 
@@ -115,9 +152,21 @@ class Neo4jEngine:
 
     def _read(self, query: str, **params: Any) -> list[Any]:
         with translate(self.settings):
-            records, _, _ = self.driver.execute_query(
+            records, summary, _ = self.driver.execute_query(
                 query, params, database_=self.database, routing_="r")
+        if self._agent is None:
+            self._agent = summary.server.agent or ""
         return records
+
+    @property
+    def method(self) -> str:
+        """How this engine fetches a sub-graph: ``reach`` (one query), or ``rings`` on
+        ArcadeDB (known from the agent of an answer the engine already had; asked once if
+        there was none)."""
+        if self._agent is None:
+            with translate(self.settings):
+                self._agent = self.driver.get_server_info().agent or ""
+        return "rings" if "arcadedb" in self._agent.lower() else "reach"
 
     def check_loaded(self) -> None:
         """The pack must be loaded, with the same actors and flows as the files."""
@@ -149,20 +198,44 @@ class Neo4jEngine:
             self._flow_order = {f: i for i, f in enumerate(self.pack.flows)}
         return self._flow_order
 
-    def fetch(self, source: str, targets: frozenset[str], max_hops: int) -> SubGraph:
+    def fetch(self, source: str, targets: frozenset[str], max_hops: int,
+              method: str | None = None) -> SubGraph:
         """The flows a search may take, from the database: those out of the actors the source
-        reaches within ``max_hops - 1`` flows without passing a target, one ring a query."""
+        reaches within ``max_hops - 1`` flows without passing a target, in pack order.
+        ``method``: ``reach`` (one query) or ``rings`` (one query per ring); default
+        ``self.method``. Both give the same flows."""
+        check_max_hops(max_hops)
+        method = method or self.method
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, not {method!r}")
         found: list[tuple[str, str, str]] = []
-        seen, ring = {source}, [source]
-        for _ in range(max_hops):
-            ring = [a for a in ring if a not in targets]
-            if not ring:
-                break
-            records = self._read(_RING, pack=self.pack.id, ids=ring)
-            rec = records[0] if records else {"flows": [], "starts": [], "ends": []}
-            found.extend(zip(rec["flows"], rec["starts"], rec["ends"], strict=True))
-            ring = [b for b in dict.fromkeys(rec["ends"]) if b not in seen]
-            seen.update(ring)
+        if source in targets:
+            pass  # no route leaves a target
+        elif method == "reach":
+            # only the flow ids travel: their ends are the pack files' (check_loaded has
+            # compared every flow's id and ends with the database's, the topology hash)
+            records = self._read(reach_query(max_hops), pack=self.pack.id, source=source,
+                                 targets=sorted(targets))
+            flows = self.pack.flows
+            for fid in records[0]["flows"] if records else ():
+                flow = flows.get(fid)
+                if flow is None:
+                    raise GraphflowError(
+                        f"flow {fid!r} of pack {self.pack.id!r} in the database is not in the "
+                        "pack files", where=self.settings.where,
+                        hint=f"run: graphflow neo4j load --data {self.pack.path or self.pack.id}")
+                found.append((fid, flow.source, flow.target))
+        else:
+            seen, ring = {source}, [source]
+            for _ in range(max_hops):
+                ring = [a for a in ring if a not in targets]
+                if not ring:
+                    break
+                records = self._read(_RING, pack=self.pack.id, ids=ring)
+                rec = records[0] if records else {"flows": [], "starts": [], "ends": []}
+                found.extend(zip(rec["flows"], rec["starts"], rec["ends"], strict=True))
+                ring = [b for b in dict.fromkeys(rec["ends"]) if b not in seen]
+                seen.update(ring)
         order = self._order()
         last = len(order)
         found.sort(key=lambda e: (order.get(e[0], last), e[0]))
