@@ -272,3 +272,30 @@ def test_a_server_cut_off_during_a_query(proxy) -> None:
     error = box["error"]
     assert isinstance(error, GraphflowError) and "\n" not in error.one_line()
     assert "cannot reach the Neo4j server" in error.one_line(), error.one_line()
+
+
+def test_one_deadline_thread_fires_the_due_watchdog_and_never_a_cancelled_one() -> None:
+    # the shared deadline thread (graphflow.store.connection._Deadlines), with real threads
+    import threading
+
+    from graphflow.store.connection import _DEADLINES, _Watchdog
+
+    class Closable:
+        def __init__(self) -> None:
+            self.closed = threading.Event()
+
+        def close(self) -> None:
+            self.closed.set()
+
+    cancelled = [Closable() for _ in range(500)]
+    for target in cancelled:  # due at once, but cancelled before the thread can get to them
+        _Watchdog(target, 0.2).cancel()
+    due = Closable()
+    dog = _Watchdog(due, 0.05)
+    assert due.closed.wait(10), "the due watchdog never fired"
+    assert dog.fired
+    assert not any(t.closed.is_set() for t in cancelled)
+    dog.cancel()  # after firing: nothing happens
+    assert len(_DEADLINES._heap) <= 500  # cancelled entries are dropped, not kept forever
+    threads = [t for t in threading.enumerate() if t.name == "graphflow-deadlines"]
+    assert len(threads) == 1
