@@ -243,3 +243,26 @@ def graph_dump(db: Database, pack: str) -> tuple[list[Any], list[Any]]:
                          "labels(b) AS lb, properties(b) AS pb", pack=pack)
     )
     return nodes, rels
+
+
+def loaded(request: pytest.FixtureRequest, name: str, pack: Any) -> Database:
+    """A wiped database for a test module with one pack loaded (``graphflow neo4j load``)."""
+    from graphflow.store.load import load_graph
+    from graphflow.store.rows import build_graph
+
+    db = database(request, name)
+    load_graph(db.driver, db.name, build_graph(pack))
+    return db
+
+
+def load_generated(db: Database, folder: Any, counties: int = 5, seed: int = 3) -> Any:
+    """Generate a pack (benchmarks.generate) into ``folder``, load it into ``db``, return it."""
+    from benchmarks.generate import Shape, write_pack
+    from graphflow.packs.loader import load_pack
+    from graphflow.store.load import load_graph
+    from graphflow.store.rows import build_graph
+
+    write_pack(folder, Shape(counties=counties), seed=seed)
+    pack = load_pack(str(folder))
+    load_graph(db.driver, db.name, build_graph(pack))
+    return pack

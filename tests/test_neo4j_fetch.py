@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from benchmarks.generate import Shape, write_pack
 from graphflow.audit import make_query, run_query
 from graphflow.engines.embedded import EmbeddedEngine
 from graphflow.errors import GraphflowError
@@ -44,18 +43,12 @@ class CountingDriver:
 
 @pytest.fixture(scope="module")
 def db(request, nyc):
-    db = neo4j_server.database(request, "fetch")
-    load_graph(db.driver, db.name, build_graph(nyc))
-    return db
+    return neo4j_server.loaded(request, "fetch", nyc)
 
 
 @pytest.fixture(scope="module")
 def generated(db, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gen5")
-    write_pack(folder, Shape(counties=5), seed=3)
-    pack = load_pack(str(folder))
-    load_graph(db.driver, db.name, build_graph(pack))
-    return pack
+    return neo4j_server.load_generated(db, tmp_path_factory.mktemp("gen5"))
 
 
 def expected_flows(pack, source: str, targets: frozenset[str], max_hops: int) -> list[str]:

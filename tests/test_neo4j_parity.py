@@ -9,7 +9,6 @@ import json
 
 import pytest
 
-from benchmarks.generate import Shape, write_pack
 from graphflow.audit import make_query, run_query
 from graphflow.engines.embedded import EmbeddedEngine
 from graphflow.errors import GraphflowError
@@ -27,9 +26,7 @@ DATES = (SEED_DAY, TODAY)
 
 @pytest.fixture(scope="module")
 def db(request, nyc):
-    db = neo4j_server.database(request, "parity")
-    load_graph(db.driver, db.name, build_graph(nyc))
-    return db
+    return neo4j_server.loaded(request, "parity", nyc)
 
 
 @pytest.fixture(scope="module")
@@ -147,11 +144,7 @@ def test_analysis_commands_agree(db, run_cli, monkeypatch, command) -> None:
 
 @pytest.fixture(scope="module")
 def generated(db, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gen5")
-    write_pack(folder, Shape(counties=5), seed=3)
-    pack = load_pack(str(folder))
-    load_graph(db.driver, db.name, build_graph(pack))
-    return pack
+    return neo4j_server.load_generated(db, tmp_path_factory.mktemp("gen5"))
 
 
 @pytest.mark.parametrize("as_of", ["2014-06-01", "2024-06-01"])
