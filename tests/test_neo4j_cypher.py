@@ -21,8 +21,11 @@ from tests.test_cypher_guard import WRITES as GUARD_WRITES
 
 pytestmark = pytest.mark.neo4j
 
-SLOW = ("UNWIND range(1, 6000) AS a UNWIND range(1, 6000) AS b "
+# 400 million rows: minutes of work, so a 1 s timeout must stop it (Neo4j's transaction monitor
+# checks timeouts every 2 s by default: 36 million rows sometimes finished before it looked)
+SLOW = ("UNWIND range(1, 20000) AS a UNWIND range(1, 20000) AS b "
         "WITH a, b WHERE (a * b) % 7 = 3 RETURN count(*) AS c")
+SLOW_MARK = "range(1, 20000)"
 
 
 @pytest.fixture(scope="module")
@@ -241,7 +244,7 @@ def test_server_side_timeout(slow, run_cli, monkeypatch) -> None:
         with pytest.raises(GraphflowError, match="timed out on the server"), \
                 translate(sdb.settings, deadline=False):
             _run_tx(sdb.driver, sdb.name, SLOW, {}, 1.0)
-        assert _until(lambda: not _running(sdb, "range(1, 6000)"))
+        assert _until(lambda: not _running(sdb, SLOW_MARK))
         return
     neo4j_server.use_env(monkeypatch, sdb)
     err = _one_line_error(run_cli, "cypher", SLOW, "--timeout", "0")
@@ -261,6 +264,6 @@ def test_client_side_timeout(slow, run_cli, monkeypatch) -> None:
     assert "no answer from the Neo4j server within 1 s" in err or (
         not sdb.target.is_arcadedb and "timed out on the server" in err)
     if not sdb.target.is_arcadedb:
-        assert _until(lambda: not _running(sdb, "range(1, 6000)"))
+        assert _until(lambda: not _running(sdb, SLOW_MARK))
     code, out, _ = run_cli("cypher", "RETURN 1 AS one", "--format", "json")
     assert code == 0 and json.loads(out) == [{"one": 1}]
