@@ -45,7 +45,7 @@ from graphflow.engines.base import Fold, HopFilter, HopLevel, Walked
 from graphflow.engines.embedded import EmbeddedEngine
 from graphflow.errors import GraphflowError
 from graphflow.store.connection import Settings, connect, translate
-from graphflow.store.load import unfinished, unfinished_hint
+from graphflow.store.load import require_finished
 from graphflow.store.rows import topology_hash
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -177,11 +177,8 @@ class Neo4jEngine:
         if not found:
             raise GraphflowError(f"pack {self.pack.id!r} is not loaded", where=self.settings.where,
                                  hint=hint)
-        state = found[0]["state"]
-        if unfinished(self.pack.id, state, found[0]["started"]):
-            raise GraphflowError(unfinished(self.pack.id, state, found[0]["started"]) or "",
-                                 where=self.settings.where, hint=unfinished_hint(
-                                     self.pack.id, state, str(self.pack.path or self.pack.id)))
+        require_finished(self.pack.id, found[0]["state"], found[0]["started"],
+                         source=str(self.pack.path or self.pack.id), where=self.settings.where)
         if found[0]["topo"] != topology_hash(self.pack):
             raise GraphflowError(
                 f"pack {self.pack.id!r} in the database (loaded {found[0]['at']}) has other "

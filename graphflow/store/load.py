@@ -254,6 +254,14 @@ def unfinished_hint(pack: str, state: str | None, source: str | None = None) -> 
     return f"wait for it, or run again: graphflow neo4j load --data {source or pack}"
 
 
+def require_finished(pack: str, state: str | None, started_at: str | None, *,
+                     source: str | None = None, where: str | None = None) -> None:
+    """Refuse (a one-line GraphflowError) a pack whose batched load or drop has not finished."""
+    problem = unfinished(pack, state, started_at)
+    if problem:
+        raise GraphflowError(problem, where=where, hint=unfinished_hint(pack, state, source))
+
+
 @dataclass
 class LoadResult:
     """What a load wrote, counted in the database afterwards."""
@@ -293,8 +301,14 @@ def choose_transaction(driver: neo4j.Driver, database: str, data: GraphData,
         return transaction
     if data.node_count() + data.rel_count() > one_tx_max_rows:
         return "batches"
-    old = existing_nodes(driver, database, data.pack)
-    return "batches" if old > one_tx_max_rows // NODES_PER_ROW else "one"
+    return "batches" if _too_big_to_delete(driver, database, data.pack, one_tx_max_rows) \
+        else "one"
+
+
+def _too_big_to_delete(driver: neo4j.Driver, database: str, pack: str, max_rows: int) -> bool:
+    """Whether the pack already in the database is too big to delete in one transaction of at
+    most ``max_rows`` rows (counted by its nodes, ``NODES_PER_ROW``)."""
+    return existing_nodes(driver, database, pack) > max_rows // NODES_PER_ROW
 
 
 def _what(batch: NodeBatch | RelBatch) -> str:
@@ -600,8 +614,8 @@ def drop_pack(driver: neo4j.Driver, database: str, pack: str, *, transaction: st
     check_batch_size(batch_size)
     mode = transaction
     if mode == "auto":
-        big = existing_nodes(driver, database, pack) > one_tx_max_rows // NODES_PER_ROW
-        mode = "batches" if big else "one"
+        mode = "batches" if _too_big_to_delete(driver, database, pack, one_tx_max_rows) \
+            else "one"
     if mode == "batches":
         return _drop_in_batches(driver, database, pack, batch_size, progress)
 

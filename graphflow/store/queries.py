@@ -227,11 +227,9 @@ def check_requirements(driver: Any, database: str, query: CannedQuery,
     if not records:
         raise GraphflowError(f"pack {pack!r} is not loaded in database {database!r}",
                              hint=f"run: graphflow neo4j load --data {pack}")
-    from graphflow.store.load import unfinished, unfinished_hint
+    from graphflow.store.load import require_finished
 
-    problem = unfinished(pack, records[0]["state"], records[0]["started"])
-    if problem:
-        raise GraphflowError(problem, hint=unfinished_hint(pack, records[0]["state"]))
+    require_finished(pack, records[0]["state"], records[0]["started"])
     if "statuses" in query.requires and not records[0]["dates"]:
         raise GraphflowError(f"query {query.id!r} needs stored statuses",
                              hint=f"run: graphflow neo4j load --data {pack} --with-statuses "
