@@ -4,6 +4,7 @@ hostile pack renders as text."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -491,6 +492,12 @@ def test_whole_pack_view_folds_clicks_open_and_prints(run_cli, recorded_page: Re
     root = max(families, key=lambda r: sum(1 for n in block["nodes"] if n.get("fold") == r))
     pos = page.evaluate("id => window.graphflow.nodePosition(id)", "fold:" + root)
     page.mouse.click(pos["x"], pos["y"])
+    # the page unfolds in a task after vis has handled the click: wait for it (bounded)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function("id => !window.graphflow.visibleNodeIds().includes(id)",
+                               arg="fold:" + root, timeout=15_000)
     visible = set(page.evaluate("window.graphflow.visibleNodeIds()"))
     kids = {n["id"] for n in block["nodes"] if n.get("fold") == root}
     assert kids | {root} <= visible and f"fold:{root}" not in visible
