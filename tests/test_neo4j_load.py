@@ -17,14 +17,18 @@ from graphflow.errors import GraphflowError
 from graphflow.packs.loader import load_pack
 from graphflow.store.engine import Neo4jEngine
 from graphflow.store.load import (
+    LOADING,
     NODES_PER_ROW,
+    WRITE_SESSIONS,
     Superseded,
+    _Marker,
     drop_pack,
     load_graph,
     loaded_packs,
     pack_counts,
     replace_in_batches,
     replace_pack,
+    write_sessions,
 )
 from graphflow.store.rows import build_graph
 from tests import neo4j_server
@@ -328,6 +332,77 @@ def test_batched_load_gives_the_same_graph_as_one_transaction(env, run_cli, nyc)
         "one", "batches", "batches")
     assert neo4j_server.graph_dump(env, "nyc") == dump
     Neo4jEngine(env.driver, env.settings, nyc)  # complete: the engine takes it
+
+
+@pytest.mark.parametrize("sessions", [1, 2, 3])
+def test_batched_load_in_parallel_sessions_gives_the_same_graph(env, nyc, sessions) -> None:
+    """Up to ``sessions`` write transactions at once (the statements of one group; groups one
+    after the other) write the same graph as one session, over the old pack and again."""
+    graph = build_graph(nyc)
+    load_graph(env.driver, env.name, graph, transaction="one")
+    dump, totals = neo4j_server.graph_dump(env, "nyc"), env.totals()
+    rows = graph.node_count() + graph.rel_count()
+    for _ in range(2):
+        seen: list[int] = []
+        statements = replace_in_batches(env.driver, env.name, graph, batch_size=23,
+                                        sessions=sessions,
+                                        progress=lambda done, total, what: seen.append(done))
+        assert statements > rows / 23 / 5
+        assert env.totals() == totals and neo4j_server.graph_dump(env, "nyc") == dump
+        # progress is reported in order, never backwards, up to every row
+        writes = [d for d in seen if d > 0]
+        assert writes == sorted(writes) and writes[-1] == rows
+    assert _pack_node(env)["state"] == "loaded"
+    Neo4jEngine(env.driver, env.settings, nyc)
+
+
+def test_write_sessions_by_server(env) -> None:
+    agent = env.driver.get_server_info().agent
+    expected = 1 if "arcadedb" in agent.lower() else WRITE_SESSIONS
+    assert write_sessions(env.driver) == expected and WRITE_SESSIONS >= 2
+
+
+def _blocked_transactions(env) -> int:
+    records, _, _ = env.driver.execute_query(
+        "SHOW TRANSACTIONS YIELD status WHERE status STARTS WITH 'Blocked' RETURN count(*) AS c",
+        database_=env.name)
+    return records[0]["c"]
+
+
+def test_a_claim_committed_while_a_batch_waits_for_the_lock_stops_the_batch(env, nyc) -> None:
+    """A batch takes the marker's lock at its end and only then reads the claim: a second load
+    whose claim commits while the batch waits for that lock stops it, and the batch's rows are
+    rolled back (a claim read before the lock would have let them in)."""
+    if "arcadedb" in env.driver.get_server_info().agent.lower():
+        pytest.skip("needs Neo4j's lock waits and SHOW TRANSACTIONS")
+    load_graph(env.driver, env.name, build_graph(nyc))
+    first = _Marker("nyc", LOADING, "2026-01-01T00:00:00+00:00")
+    with env.driver.session(database=env.name) as session:
+        first.claim(session, None, create=True)
+    statement = "UNWIND $rows AS row CREATE (:Fact {pack: $pack, id: row})"
+    failed: list[BaseException] = []
+
+    def batch() -> None:
+        with env.driver.session(database=env.name) as session:
+            try:
+                first.run(session, statement, rows=["x-late"], pack="nyc")
+            except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+                failed.append(exc)
+
+    with env.driver.session(database=env.name) as other:
+        tx = other.begin_transaction()  # a second load's claim, not yet committed
+        tx.run("MATCH (p:Pack {pack: 'nyc', id: 'nyc'}) SET p.load_started_at = $t",
+               t="2026-01-01T00:00:01+00:00").consume()
+        worker = threading.Thread(target=batch)
+        worker.start()
+        deadline = dt.datetime.now() + dt.timedelta(seconds=20)
+        while _blocked_transactions(env) == 0:  # the batch waits for the marker's lock
+            assert dt.datetime.now() < deadline and worker.is_alive(), failed
+        tx.commit()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert len(failed) == 1 and isinstance(failed[0], Superseded), failed
+    assert env.value("MATCH (f:Fact {pack: 'nyc', id: 'x-late'}) RETURN count(f)") == 0
 
 
 def test_batched_table_summary_says_how(env, run_cli) -> None:

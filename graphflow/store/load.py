@@ -24,8 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from graphflow.errors import GraphflowError
 from graphflow.store.model import NODE_BY_LABEL, NODES, REL_BY_KEY, RELS, label_ok, reltype_ok
 from graphflow.store.rows import GraphData, NodeBatch, RelBatch, Row
+from graphflow.tuning import paused_gc
 
 if TYPE_CHECKING:  # pragma: no cover
     import neo4j
@@ -400,25 +404,44 @@ Step = tuple[str, list[list[Any]], int, str]
 """A statement, its wire rows, the rows of the GraphData they stand for, and what it writes."""
 
 
+def step_groups(data: GraphData, batch_size: int, *, pack_node: bool = True
+                ) -> list[Iterator[Step]]:
+    """The write statements of a load in three groups that must run one after the other: the
+    nodes (but the flows ``fuse_flows`` takes), the fused flows (they match actors and data
+    items), the other relationships (they match flows too). Within a group no statement needs
+    another's writes, so a batched load may run them at once. ``batch_size`` wire rows a
+    statement; ``pack_node=False`` leaves out the (:Pack) node (a batched load writes it last).
+    Lazy: the wire rows of a statement are built when it is taken."""
+    with paused_gc():  # regrouping a million rows (when graphflow.tuning is on)
+        rest, fused, weights = fuse_flows(data)
+
+    def nodes() -> Iterator[Step]:
+        for batch in rest.nodes:
+            if batch.spec.label == "Pack" and not pack_node:
+                continue
+            statement = node_statement(batch)
+            for chunk in chunks(batch.rows, batch_size):
+                yield statement, wire_rows(batch, chunk), len(chunk), _what(batch)
+
+    def flows() -> Iterator[Step]:
+        statement = flow_statement()
+        for i in range(0, len(fused), batch_size):
+            yield (statement, fused[i: i + batch_size], sum(weights[i: i + batch_size]),
+                   "Flow with SENDS, DELIVERS_TO, FLOWS_TO, CARRIES")
+
+    def rels() -> Iterator[Step]:
+        for batch in rest.rels:
+            statement = rel_statement(batch)
+            for chunk in chunks(batch.rows, batch_size):
+                yield statement, wire_rows(batch, chunk), len(chunk), _what(batch)
+
+    return [nodes(), flows(), rels()]
+
+
 def steps(data: GraphData, batch_size: int, *, pack_node: bool = True) -> Iterator[Step]:
-    """The write statements of a load, in order: the nodes (but the flows ``fuse_flows``
-    takes), the fused flows, the other relationships; ``batch_size`` wire rows a statement.
-    ``pack_node=False`` leaves out the (:Pack) node (a batched load writes it last)."""
-    rest, fused, weights = fuse_flows(data)
-    for batch in rest.nodes:
-        if batch.spec.label == "Pack" and not pack_node:
-            continue
-        statement = node_statement(batch)
-        for chunk in chunks(batch.rows, batch_size):
-            yield statement, wire_rows(batch, chunk), len(chunk), _what(batch)
-    statement = flow_statement()
-    for i in range(0, len(fused), batch_size):
-        yield (statement, fused[i: i + batch_size], sum(weights[i: i + batch_size]),
-               "Flow with SENDS, DELIVERS_TO, FLOWS_TO, CARRIES")
-    for batch in rest.rels:
-        statement = rel_statement(batch)
-        for chunk in chunks(batch.rows, batch_size):
-            yield statement, wire_rows(batch, chunk), len(chunk), _what(batch)
+    """The write statements of a load, in order (``step_groups`` one after the other)."""
+    for group in step_groups(data, batch_size, pack_node=pack_node):
+        yield from group
 
 
 def replace_pack(driver: neo4j.Driver, database: str, data: GraphData, *,
@@ -457,7 +480,7 @@ def replace_in_one(driver: neo4j.Driver, database: str, data: GraphData, *,
                 progress(done, total, what)
         return statements
 
-    with driver.session(database=database) as session:
+    with driver.session(database=database) as session, paused_gc():
         return session.execute_write(work)
 
 
@@ -474,10 +497,13 @@ class Superseded(GraphflowError):
 @dataclass
 class _Marker:
     """One batched load's or drop's claim on the pack: its (:Pack) node's ``state`` and
-    ``load_started_at``. Every transaction of the load first bumps ``load_batches`` on that
-    node if (and only if) the claim still holds, which takes the node's write lock until its
-    commit: a second load or drop, whose marker write waits for that lock, ends the first one
-    at its next transaction, so two never interleave their writes."""
+    ``load_started_at``. Every transaction of the load ends by bumping ``load_batches`` on that
+    node, which takes the node's write lock until the commit, and then reads the claim: if
+    another load or drop has claimed the pack since, the transaction rolls back (``Superseded``)
+    instead of committing. A second load's claim waits for that lock, so from its commit on no
+    transaction of the first one commits: two never interleave their writes. The check comes
+    last so that the lock is held for a moment, not for the whole statement: a load's
+    transactions can run at once (``WRITE_SESSIONS``)."""
 
     pack: str
     state: str
@@ -505,25 +531,41 @@ class _Marker:
         return session.execute_write(work)
 
     def check(self, tx: neo4j.ManagedTransaction) -> None:
-        """In a transaction of this load: hold the marker's lock, or stop (Superseded)."""
-        held = tx.run("MATCH (p:Pack {pack: $pack, id: $pack}) WHERE p.state = $state AND "
-                      "p.load_started_at = $started SET p.load_batches = p.load_batches + 1 "
-                      "RETURN count(p) AS c", pack=self.pack, state=self.state,
-                      started=self.started).single(strict=True)["c"]
-        if not held:
+        """In a transaction of this load: take the marker's lock, then stop (Superseded) unless
+        the claim still holds. The claim is read after the lock is held: read before it, a
+        claim that another load committed while this one waited would go unseen."""
+        tx.run("MATCH (p:Pack {pack: $pack, id: $pack}) "
+               "SET p.load_batches = coalesce(p.load_batches, 0) + 1", pack=self.pack).consume()
+        row = tx.run("MATCH (p:Pack {pack: $pack, id: $pack}) "
+                     "RETURN p.state AS state, p.load_started_at AS started",
+                     pack=self.pack).single()
+        if row is None or (row["state"], row["started"]) != (self.state, self.started):
             verb = "load" if self.state == LOADING else "drop"
             raise Superseded(
                 f"pack {self.pack!r}: another load or drop started while this {verb} (started "
                 f"at {self.started}) ran; this one stopped", hint=unfinished_hint(
                     self.pack, self.state) + " (one at a time)")
 
-    def run(self, session: neo4j.Session, statement: str, **params: Any) -> Any:
-        """One committed transaction: the check, then the statement; its counters."""
+    def run(self, session: neo4j.Session, statement: str, *, last: bool = False,
+            **params: Any) -> Any:
+        """One committed transaction: the statement, then the check; its counters. ``last``:
+        the statement that ends the claim (the complete node, the drop of the node), so the
+        check comes first."""
         def work(tx: neo4j.ManagedTransaction) -> Any:
-            self.check(tx)
-            return tx.run(statement, **params).consume().counters
+            if last:
+                self.check(tx)
+            counters = tx.run(statement, **params).consume().counters
+            if not last:
+                self.check(tx)
+            return counters
 
         return session.execute_write(work)
+
+
+def _delete_order() -> list[str]:
+    """The labels a batched delete takes, in order (all but Pack, which goes last)."""
+    return [*_DELETE_ORDER, *(s.label for s in NODES
+                              if s.label not in _DELETE_ORDER and s.label != "Pack")]
 
 
 def _delete_in_batches(session: neo4j.Session, marker: _Marker, limit: int,
@@ -531,12 +573,9 @@ def _delete_in_batches(session: neo4j.Session, marker: _Marker, limit: int,
                        ) -> tuple[dict[str, int], int]:
     """Delete the pack's graphflow nodes but its (:Pack) node, ``limit`` nodes a committed
     transaction; nodes deleted per label, and relationships."""
-    order = [*_DELETE_ORDER, *(s.label for s in NODES if s.label not in _DELETE_ORDER)]
     nodes: dict[str, int] = {}
     rels = 0
-    for label in order:
-        if label == "Pack":
-            continue
+    for label in _delete_order():
         statement = (f"MATCH (n{_labels([label])} {{pack: $pack}}) WITH n LIMIT $limit "
                      "DETACH DELETE n")
         nodes[label] = 0
@@ -551,15 +590,125 @@ def _delete_in_batches(session: neo4j.Session, marker: _Marker, limit: int,
     return nodes, rels
 
 
+WRITE_SESSIONS = 2
+"""A batched load on Neo4j runs up to this many write transactions at once, each in its own
+session: while the server writes one batch the client encodes the next, and the server, which
+runs a transaction on one thread, has a second one to run. Measured on the national pack (2
+cores, docs/benchmarks.md): see "The national load in parallel sessions"."""
+
+
+def write_sessions(driver: neo4j.Driver) -> int:
+    """How many write transactions a batched load runs at once: ``WRITE_SESSIONS`` on Neo4j;
+    one on other Bolt servers (ArcadeDB's plugin), whose concurrent writes are not proven."""
+    agent = driver.get_server_info().agent or ""
+    neo4j_itself = agent.startswith("Neo4j/") and "arcadedb" not in agent.lower()
+    return WRITE_SESSIONS if neo4j_itself else 1
+
+
+Done = Callable[[int, str, Any], None]
+"""done(rows, what, counters): a statement of ``_write_groups`` committed (in order)."""
+
+
+def _write_groups(driver: neo4j.Driver, database: str, marker: _Marker,
+                  groups: Sequence[Iterator[Step]], *, sessions: int, done: Done) -> int:
+    """Run the groups' statements, each in its own committed transaction of the load or drop
+    (``_Marker.run``), one group after the other; within a group up to ``sessions`` at once
+    (the next statement's rows are built while they run). ``done`` is called in the calling
+    thread, in order. On an error or an interruption no further statement starts, and the
+    running ones end before this returns. Returns the statements run."""
+    width = max(1, sessions)
+    statements = 0
+    local = threading.local()
+    opened: list[neo4j.Session] = []
+    guard = threading.Lock()
+
+    def write(statement: str, rows: list[Any]) -> Any:
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = driver.session(database=database)
+            with guard:
+                opened.append(session)
+        return marker.run(session, statement, rows=rows, pack=marker.pack)
+
+    try:
+        with ThreadPoolExecutor(width, thread_name_prefix="graphflow-load") as pool:
+            running: deque[tuple[Future[Any], int, str]] = deque()
+
+            def finish_one() -> None:
+                nonlocal statements
+                future, count, what = running.popleft()
+                counters = future.result()
+                statements += 1
+                done(count, what, counters)
+
+            for group in groups:
+                for statement, rows, count, what in group:
+                    running.append((pool.submit(write, statement, rows), count, what))
+                    while len(running) >= width or (running and running[0][0].done()):
+                        finish_one()
+                while running:  # the next group matches what this one writes
+                    finish_one()
+    finally:
+        for session in opened:
+            session.close()
+    return statements
+
+
+def _delete_in_parallel(driver: neo4j.Driver, database: str, marker: _Marker, limit: int,
+                        sessions: int, progress: Progress | None = None, total: int = 0
+                        ) -> tuple[dict[str, int], int]:
+    """``_delete_in_batches`` in up to ``sessions`` transactions at once (Neo4j): the nodes of
+    each label are listed first (their element ids, one read) and deleted ``limit`` a
+    statement; labels one after the other (a flow's and its actors' deletes would both take
+    their relationships); then ``_delete_in_batches`` sweeps what is left (nothing, unless
+    written meanwhile)."""
+    nodes: dict[str, int] = {}
+    rels = 0
+
+    def done(count: int, what: str, counters: Any) -> None:
+        nonlocal rels
+        label = what.split()[-1]
+        nodes[label] = nodes.get(label, 0) + counters.nodes_deleted
+        rels += counters.relationships_deleted
+        if progress:
+            progress(0, total, f"deleting old {label} nodes: {nodes[label]:,}")
+
+    for label in _delete_order():
+        records, _, _ = driver.execute_query(
+            f"MATCH (n{_labels([label])} {{pack: $pack}}) RETURN elementId(n) AS e",
+            pack=marker.pack, database_=database)
+        ids = [r["e"] for r in records]
+        statement = (f"UNWIND $rows AS e MATCH (n{_labels([label])}) WHERE elementId(n) = e "
+                     "DETACH DELETE n")
+        group = ((statement, list(chunk), len(chunk), f"deleting old {label}")
+                 for chunk in chunks(ids, limit))
+        _write_groups(driver, database, marker, [group], sessions=sessions, done=done)
+    with driver.session(database=database) as session:
+        left, more = _delete_in_batches(session, marker, limit, progress, total)
+    for label, count in left.items():
+        nodes[label] = nodes.get(label, 0) + count
+    return nodes, rels + more
+
+
+def _delete(driver: neo4j.Driver, database: str, marker: _Marker, limit: int, sessions: int,
+            progress: Progress | None, total: int = 0) -> tuple[dict[str, int], int]:
+    if sessions > 1:
+        return _delete_in_parallel(driver, database, marker, limit, sessions, progress, total)
+    with driver.session(database=database) as session:
+        return _delete_in_batches(session, marker, limit, progress, total)
+
+
 def replace_in_batches(driver: neo4j.Driver, database: str, data: GraphData, *,
-                       batch_size: int = BATCH_ROWS, progress: Progress | None = None) -> int:
+                       batch_size: int = BATCH_ROWS, progress: Progress | None = None,
+                       sessions: int | None = None) -> int:
     """Replace a pack in committed batches, for packs too big for one transaction:
 
     1. one small transaction marks the pack's (:Pack) node ``state: loading`` with
        ``load_started_at`` and no hashes (graphflow's readers then refuse the pack: "being
        loaded, or its load was interrupted");
     2. the pack's old nodes are deleted, ``batch_size`` nodes a transaction;
-    3. the rows are written, ``batch_size`` rows a statement and a transaction;
+    3. the rows are written, ``batch_size`` rows a statement and a transaction, up to
+       ``sessions`` transactions at once (default ``write_sessions``: 2 on Neo4j, else 1);
     4. one last transaction writes the complete (:Pack) node (``state: loaded``, hashes).
 
     Each transaction holds the marker (``_Marker``): a second load or drop of the pack stops
@@ -569,24 +718,31 @@ def replace_in_batches(driver: neo4j.Driver, database: str, data: GraphData, *,
     total = data.node_count() + data.rel_count()
     final = _pack_row(data)
     marker = _Marker(data.pack, LOADING, _now())
-    done = statements = 0
+    if sessions is None:
+        sessions = write_sessions(driver)
     with driver.session(database=database) as session:
         if progress:
             progress(0, total, "marking the pack as loading")
         marker.claim(session, final.get("name"), create=True)
-        _delete_in_batches(session, marker, batch_size, progress, total)
-        for statement, rows, count, what in steps(data, batch_size, pack_node=False):
-            marker.run(session, statement, rows=rows, pack=data.pack)
-            done += count
-            statements += 1
-            if progress:
-                progress(done, total, what)
-        marker.run(session, "MATCH (p:Pack {pack: $pack, id: $pack}) SET p = $final",
-                   pack=data.pack, final=final)
-        statements += 1
+    _delete(driver, database, marker, batch_size, sessions, progress, total)
+    written = 0
+
+    def done(count: int, what: str, counters: Any) -> None:
+        nonlocal written
+        written += count
         if progress:
-            progress(total, total, "done")
-    return statements
+            progress(written, total, what)
+
+    with paused_gc():  # wire rows and their encoding: acyclic (when graphflow.tuning is on)
+        statements = _write_groups(driver, database, marker,
+                                   step_groups(data, batch_size, pack_node=False),
+                                   sessions=sessions, done=done)
+    with driver.session(database=database) as session:
+        marker.run(session, "MATCH (p:Pack {pack: $pack, id: $pack}) SET p = $final",
+                   last=True, pack=data.pack, final=final)
+    if progress:
+        progress(total, total, "done")
+    return statements + 1
 
 
 @dataclass
@@ -638,9 +794,11 @@ def _drop_in_batches(driver: neo4j.Driver, database: str, pack: str, batch_size:
         had_pack, detached = marker.claim(session, None, create=False)
         if not had_pack:  # leftovers without a (:Pack) node: a marker of our own
             marker.claim(session, None, create=True)
-        deleted, rels = _delete_in_batches(session, marker, batch_size, progress)
+    deleted, rels = _delete(driver, database, marker, batch_size, write_sessions(driver),
+                            progress)
+    with driver.session(database=database) as session:
         counters = marker.run(session, "MATCH (p:Pack {pack: $pack, id: $pack}) "
-                                       "DETACH DELETE p", pack=pack)
+                                       "DETACH DELETE p", last=True, pack=pack)
     nodes = {spec.label: deleted.get(spec.label, 0) for spec in NODES}
     nodes["Pack"] = counters.nodes_deleted if had_pack else 0
     return Dropped(pack, nodes, detached + rels + counters.relationships_deleted, "batches")
