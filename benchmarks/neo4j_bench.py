@@ -367,7 +367,8 @@ def _table(lines: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def _start(kind: str, heap: str) -> tuple[Any, Any]:
+def _start(kind: str, heap: str, pagecache: str = "256m", server_jvm: bool = False
+           ) -> tuple[Any, Any]:
     """A fresh server of that kind (stopped by the caller), and its settings."""
     from graphflow.store.connection import Settings
 
@@ -376,7 +377,8 @@ def _start(kind: str, heap: str) -> tuple[Any, Any]:
     if kind == "neo4j":
         from tests.neo4j_launcher import Neo4jServer
 
-        server = Neo4jServer(heap=heap).start(timeout=300)
+        server = Neo4jServer(heap=heap, pagecache=pagecache, server_jvm=server_jvm).start(
+            timeout=300)
         return server, Settings(server.uri or "", server.user, server.database, server.password)
     from tests.arcadedb_server import ArcadeDBServer
 
@@ -391,6 +393,11 @@ def main(argv: list[str] | None = None) -> None:
                     help="server(s) to measure, one after the other (repeatable; default: "
                          "neo4j, then arcadedb)")
     ap.add_argument("--heap", default="4g", help="the server's heap (-Xmx)")
+    ap.add_argument("--pagecache", default="256m",
+                    help="Neo4j's page cache (server.memory.pagecache.size; the tests' 256m)")
+    ap.add_argument("--server-jvm", action="store_true",
+                    help="run Neo4j with a server's JVM flags (G1, -Xms = -Xmx, pre-touched "
+                         "heap) instead of the tests' quick-starting ones")
     ap.add_argument("--counties", type=int, default=3000,
                     help="generate a synthetic pack (benchmarks.generate); 0: none")
     ap.add_argument("--seed", type=int, default=1)
@@ -416,8 +423,14 @@ def main(argv: list[str] | None = None) -> None:
                          "JIT: NYC's fetch goes from about 14 to 5 ms over 500)")
     ap.add_argument("--profile", default="fare-evasion")
     ap.add_argument("--as-of", default="2018-06-01")
+    ap.add_argument("--tuning", action=argparse.BooleanOptionalAction, default=True,
+                    help="graphflow.tuning on, as the CLI has it (default); --no-tuning "
+                         "measures the library's own defaults")
     ap.add_argument("-o", "--output", type=Path, help="also write the JSON lines here")
     args = ap.parse_args(argv)
+    from graphflow import tuning
+
+    tuning.enable(args.tuning)  # what the CLI's main() does (GC pauses, freeze)
     servers = args.server or ["neo4j", "arcadedb"]
 
     from graphflow.store.connection import connect
@@ -441,13 +454,15 @@ def main(argv: list[str] | None = None) -> None:
     try:
         prepared = [prepare(ref, emit) for ref in packs]
         for kind in servers:
-            server, settings = _start(kind, args.heap)
+            server, settings = _start(kind, args.heap, args.pagecache, args.server_jvm)
             try:
                 driver = connect(settings, max_transaction_retry_time=30.0)
                 with driver:
                     agent = driver.get_server_info().agent
                     emit({"case": "server", "server_kind": kind, "agent": agent,
                           "uri": settings.uri, "heap": args.heap,
+                          "pagecache": args.pagecache if kind == "neo4j" else None,
+                          "server_jvm": args.server_jvm if kind == "neo4j" else None,
                           "startup_s": getattr(server, "startup_seconds", None)})
                     for item in prepared:
                         try:

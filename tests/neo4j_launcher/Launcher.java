@@ -5,7 +5,8 @@
 // Starts an embedded DBMS (DatabaseManagementServiceBuilder) in HOME_DIR with only the Bolt
 // connector, on 127.0.0.1 and a port the OS picks (so two runs never race for one), with
 // authentication on. The password for the user "neo4j" is read from the environment variable
-// GRAPHFLOW_NEO4J_PASSWORD (never from argv, which other users can read). When the server
+// GRAPHFLOW_NEO4J_PASSWORD (never from argv, which other users can read); the page cache size
+// in bytes from GRAPHFLOW_NEO4J_PAGECACHE (default 256 MB, enough for the test packs). When the server
 // answers, one line goes to stdout:
 //
 //   GRAPHFLOW-NEO4J-READY bolt://127.0.0.1:PORT Neo4j/VERSION
@@ -44,6 +45,8 @@ public class Launcher {
             System.exit(2);
         }
         Path home = Path.of(args[0]).toAbsolutePath();
+        String cache = System.getenv("GRAPHFLOW_NEO4J_PAGECACHE");
+        long pagecache = cache == null || cache.isEmpty() ? 256L * 1024 * 1024 : Long.parseLong(cache);
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", 0))
@@ -51,7 +54,7 @@ public class Launcher {
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(HttpsConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
-                .setConfig(GraphDatabaseSettings.pagecache_memory, 256L * 1024 * 1024)
+                .setConfig(GraphDatabaseSettings.pagecache_memory, pagecache)
                 .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(10))
                 .build();
         CountDownLatch stopped = new CountDownLatch(1);

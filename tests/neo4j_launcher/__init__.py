@@ -139,6 +139,15 @@ def neo4j_admin(args: list[str], home: Path, *, cwd: Path, heap: str = "512m",
     return done
 
 
+def size_bytes(size: str) -> int:
+    """``"256m"``, ``"2g"``, ``"1048576"``: bytes."""
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    text = size.strip().lower()
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
+
+
 class Neo4jServer:
     """One Neo4j in its own JVM: ``start()``, then ``uri``/``user``/``password``; ``stop()``."""
 
@@ -146,8 +155,15 @@ class Neo4jServer:
     database = "neo4j"
 
     def __init__(self, heap: str = "1g", password: str | None = None,
-                 keep_files: bool = False, home: Path | None = None) -> None:
+                 keep_files: bool = False, home: Path | None = None, *,
+                 pagecache: str = "256m", server_jvm: bool = False) -> None:
         self.heap = heap
+        self.pagecache = pagecache
+        self.server_jvm = server_jvm
+        """``False``: a quick-starting JVM for the tests (parallel GC, heap grown on demand);
+        ``True``: the JVM flags a Neo4j server runs with (``neo4j.conf``'s
+        ``server.jvm.additional``: G1, the heap reserved and touched at start, final fields
+        trusted), for the benchmarks."""
         self.home = home  # an existing NEO4J_HOME (e.g. after neo4j-admin import), kept
         self.password = password or secrets.token_urlsafe(18)
         self.keep_files = keep_files
@@ -173,11 +189,12 @@ class Neo4jServer:
         began = time.monotonic()
         self.root = Path(tempfile.mkdtemp(prefix="graphflow-neo4j-"))
         atexit.register(self.stop)
-        env = dict(os.environ, GRAPHFLOW_NEO4J_PASSWORD=self.password)
+        env = dict(os.environ, GRAPHFLOW_NEO4J_PASSWORD=self.password,
+                   GRAPHFLOW_NEO4J_PAGECACHE=str(size_bytes(self.pagecache)))
         with open(self.log_path, "w", encoding="utf-8") as log:
             self._process = subprocess.Popen(
-                [java(), f"-Xmx{self.heap}", "-XX:+UseParallelGC", "-Xss2m",
-                 "-cp", cp, "Launcher", str(self.home or self.root / "home")],
+                [java(), *self.jvm_flags(), "-cp", cp, "Launcher",
+                 str(self.home or self.root / "home")],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
                 env=env, cwd=self.root, start_new_session=True)
         try:
@@ -188,6 +205,14 @@ class Neo4jServer:
             raise
         self.startup_seconds = time.monotonic() - began
         return self
+
+    def jvm_flags(self) -> list[str]:
+        if not self.server_jvm:
+            return [f"-Xmx{self.heap}", "-XX:+UseParallelGC", "-Xss2m"]
+        return [f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-XX:+AlwaysPreTouch",
+                "-XX:-OmitStackTraceInFastThrow", "-XX:+UnlockExperimentalVMOptions",
+                "-XX:+TrustFinalNonStaticFields", "-XX:+DisableExplicitGC",
+                "-Djdk.nio.maxCachedBufferSize=1024", "-Xss2m"]
 
     def _read_ready(self, deadline: float) -> tuple[str, str]:
         proc = self._process
