@@ -346,7 +346,8 @@ def test_batched_load_in_parallel_sessions_gives_the_same_graph(env, nyc, sessio
         seen: list[int] = []
         statements = replace_in_batches(env.driver, env.name, graph, batch_size=23,
                                         sessions=sessions,
-                                        progress=lambda done, total, what: seen.append(done))
+                                        progress=lambda done, total, what, seen=seen:
+                                        seen.append(done))
         assert statements > rows / 23 / 5
         assert env.totals() == totals and neo4j_server.graph_dump(env, "nyc") == dump
         # progress is reported in order, never backwards, up to every row
