@@ -605,13 +605,13 @@ def write_sessions(driver: neo4j.Driver) -> int:
     return WRITE_SESSIONS if neo4j_itself else 1
 
 
-Done = Callable[[int, str, Any], None]
-"""done(rows, what, counters): a statement of ``_write_groups`` committed (in order)."""
+Done = Callable[[int, str], None]
+"""done(rows, what): a statement of ``_write_groups`` committed (called in order)."""
 
 
 def _write_groups(driver: neo4j.Driver, database: str, marker: _Marker,
                   groups: Sequence[Iterator[Step]], *, sessions: int, done: Done) -> int:
-    """Run the groups' statements, each in its own committed transaction of the load or drop
+    """Run the groups' statements, each in its own committed transaction of the load
     (``_Marker.run``), one group after the other; within a group up to ``sessions`` at once
     (the next statement's rows are built while they run). ``done`` is called in the calling
     thread, in order. On an error or an interruption no further statement starts, and the
@@ -622,24 +622,24 @@ def _write_groups(driver: neo4j.Driver, database: str, marker: _Marker,
     opened: list[neo4j.Session] = []
     guard = threading.Lock()
 
-    def write(statement: str, rows: list[Any]) -> Any:
+    def write(statement: str, rows: list[Any]) -> None:
         session = getattr(local, "session", None)
         if session is None:
             session = local.session = driver.session(database=database)
             with guard:
                 opened.append(session)
-        return marker.run(session, statement, rows=rows, pack=marker.pack)
+        marker.run(session, statement, rows=rows, pack=marker.pack)
 
     try:
         with ThreadPoolExecutor(width, thread_name_prefix="graphflow-load") as pool:
-            running: deque[tuple[Future[Any], int, str]] = deque()
+            running: deque[tuple[Future[None], int, str]] = deque()
 
             def finish_one() -> None:
                 nonlocal statements
                 future, count, what = running.popleft()
-                counters = future.result()
+                future.result()
                 statements += 1
-                done(count, what, counters)
+                done(count, what)
 
             for group in groups:
                 for statement, rows, count, what in group:
@@ -652,50 +652,6 @@ def _write_groups(driver: neo4j.Driver, database: str, marker: _Marker,
         for session in opened:
             session.close()
     return statements
-
-
-def _delete_in_parallel(driver: neo4j.Driver, database: str, marker: _Marker, limit: int,
-                        sessions: int, progress: Progress | None = None, total: int = 0
-                        ) -> tuple[dict[str, int], int]:
-    """``_delete_in_batches`` in up to ``sessions`` transactions at once (Neo4j): the nodes of
-    each label are listed first (their element ids, one read) and deleted ``limit`` a
-    statement; labels one after the other (a flow's and its actors' deletes would both take
-    their relationships); then ``_delete_in_batches`` sweeps what is left (nothing, unless
-    written meanwhile)."""
-    nodes: dict[str, int] = {}
-    rels = 0
-
-    def done(count: int, what: str, counters: Any) -> None:
-        nonlocal rels
-        label = what.split()[-1]
-        nodes[label] = nodes.get(label, 0) + counters.nodes_deleted
-        rels += counters.relationships_deleted
-        if progress:
-            progress(0, total, f"deleting old {label} nodes: {nodes[label]:,}")
-
-    for label in _delete_order():
-        records, _, _ = driver.execute_query(
-            f"MATCH (n{_labels([label])} {{pack: $pack}}) RETURN elementId(n) AS e",
-            pack=marker.pack, database_=database)
-        ids = [r["e"] for r in records]
-        statement = (f"UNWIND $rows AS e MATCH (n{_labels([label])}) WHERE elementId(n) = e "
-                     "DETACH DELETE n")
-        group = ((statement, list(chunk), len(chunk), f"deleting old {label}")
-                 for chunk in chunks(ids, limit))
-        _write_groups(driver, database, marker, [group], sessions=sessions, done=done)
-    with driver.session(database=database) as session:
-        left, more = _delete_in_batches(session, marker, limit, progress, total)
-    for label, count in left.items():
-        nodes[label] = nodes.get(label, 0) + count
-    return nodes, rels + more
-
-
-def _delete(driver: neo4j.Driver, database: str, marker: _Marker, limit: int, sessions: int,
-            progress: Progress | None, total: int = 0) -> tuple[dict[str, int], int]:
-    if sessions > 1:
-        return _delete_in_parallel(driver, database, marker, limit, sessions, progress, total)
-    with driver.session(database=database) as session:
-        return _delete_in_batches(session, marker, limit, progress, total)
 
 
 def replace_in_batches(driver: neo4j.Driver, database: str, data: GraphData, *,
@@ -724,10 +680,10 @@ def replace_in_batches(driver: neo4j.Driver, database: str, data: GraphData, *,
         if progress:
             progress(0, total, "marking the pack as loading")
         marker.claim(session, final.get("name"), create=True)
-    _delete(driver, database, marker, batch_size, sessions, progress, total)
+        _delete_in_batches(session, marker, batch_size, progress, total)
     written = 0
 
-    def done(count: int, what: str, counters: Any) -> None:
+    def done(count: int, what: str) -> None:
         nonlocal written
         written += count
         if progress:
@@ -794,9 +750,7 @@ def _drop_in_batches(driver: neo4j.Driver, database: str, pack: str, batch_size:
         had_pack, detached = marker.claim(session, None, create=False)
         if not had_pack:  # leftovers without a (:Pack) node: a marker of our own
             marker.claim(session, None, create=True)
-    deleted, rels = _delete(driver, database, marker, batch_size, write_sessions(driver),
-                            progress)
-    with driver.session(database=database) as session:
+        deleted, rels = _delete_in_batches(session, marker, batch_size, progress)
         counters = marker.run(session, "MATCH (p:Pack {pack: $pack, id: $pack}) "
                                        "DETACH DELETE p", last=True, pack=pack)
     nodes = {spec.label: deleted.get(spec.label, 0) for spec in NODES}
