@@ -464,12 +464,14 @@ def cypher(text: str, params: tuple[str, ...], fmt: str, timeout: float) -> None
 
     The query is refused before anything runs unless it is read-only by construction (an
     allowlist of read clauses, functions and procedures) and the server's EXPLAIN classifies
-    it as a read; then it runs in a READ session with a server-side timeout.
+    it as a read; then it runs in a READ session with a server-side timeout. A pack whose
+    batched load or drop has not finished gets a warning on stderr (the query still runs).
     Example: graphflow cypher "MATCH (a:Actor {pack: \\$pack}) RETURN a.id, a.kind"
     --param pack=nyc
     """
+    from graphflow.report.tables import terminal_safe
     from graphflow.store.connection import session_driver, translate
-    from graphflow.store.readonly import check_read_only, unknown_names
+    from graphflow.store.readonly import check_read_only, unfinished_packs, unknown_names
 
     if text == "-":
         text = sys.stdin.read()
@@ -482,4 +484,8 @@ def cypher(text: str, params: tuple[str, ...], fmt: str, timeout: float) -> None
             problem = unknown_names(driver, settings.database, text)
         if problem is not None:
             raise problem
+        with translate(settings, deadline=False):  # run_read has the deadline: --timeout
+            warnings = unfinished_packs(driver, settings.database, timeout=timeout or None)
+        for warning in warnings:  # the query still runs: it may look at that pack on purpose
+            _warn(terminal_safe(warning))
         _run_and_print(driver, settings, text, values, fmt, timeout)

@@ -684,6 +684,33 @@ def run_read(driver: neo4j.Driver, database: str, text: str,
     return result
 
 
+UNFINISHED_PACKS = ("MATCH (p:Pack) WHERE p.state IN $states RETURN p.id AS id, "
+                    "p.state AS state, p.load_started_at AS load_started_at ORDER BY id")
+"""The (:Pack) nodes whose batched load or drop has not finished (``loaded_packs`` in
+graphflow/store/load.py reads every column of every pack, in a write-routed transaction
+without a timeout; this one is narrower and runs like a researcher's query)."""
+
+
+def unfinished_packs(driver: neo4j.Driver, database: str, *,
+                     timeout: float | None = None) -> list[str]:
+    """One warning per pack whose batched load or drop has not finished (``state`` loading
+    or dropping on its (:Pack) node), for ``graphflow cypher``, which still runs the query:
+    what it reads about such a pack may be half of it. The query is graphflow's own text,
+    run by ``run_read`` as a researcher's is: a READ session of ``database``, the server's
+    EXPLAIN, the server-side timeout and the client-side deadline of ``timeout``."""
+    from graphflow.store.load import DROPPING, LOADING, unfinished, unfinished_hint
+
+    result = run_read(driver, database, UNFINISHED_PACKS, {"states": [LOADING, DROPPING]},
+                      timeout=timeout, check=False)
+    out = []
+    for row in result.rows:
+        problem = unfinished(str(row["id"]), row["state"], row["load_started_at"])
+        if problem:
+            out.append(f"{problem}; results about it may be incomplete: "
+                       f"{unfinished_hint(str(row['id']), row['state'])}")
+    return out
+
+
 def unknown_names(driver: neo4j.Driver, database: str, text: str) -> GraphflowError | None:
     """An error naming the first label or relationship type (backticked ones included)
     that the database does not have."""
