@@ -256,8 +256,9 @@ def bench_routes(driver: Any, settings: Any, pack: Any, info: dict[str, Any],
     from graphflow.audit import make_query, run_query
     from graphflow.engines.embedded import EmbeddedEngine
     from graphflow.store.engine import Neo4jEngine
+    from tests.counting import CountingDriver
 
-    counting = _Counting(driver)
+    counting = CountingDriver(driver)
     store = Neo4jEngine(counting, settings, pack)
     for source, hops, repeat in _route_cases(pack, args):
         query = make_query(pack, source=source, target=pack.default_target,
@@ -272,18 +273,18 @@ def bench_routes(driver: Any, settings: Any, pack: Any, info: dict[str, Any],
         for _ in range(warm):  # a fresh server's JIT: unmeasured fetches first (--warm)
             store.fetch(source, targets, hops)
         ours = []
-        asked = counting.count
+        asked = len(counting.queries)
         for _ in range(repeat):  # every run asks the database again (no cached sub-graph)
             store.clear_cache()
             report, took = _timed(lambda q=query: run_query(pack, store, q))
             ours.append(took)
-        queries = (counting.count - asked) / repeat
+        queries = (len(counting.queries) - asked) / repeat
         same = [r.id for r in report.routes] == [r.id for r in first.routes]
         assert same, "the store and the embedded engine disagree"
         fetches = [_timed(lambda s=source, t=targets, h=hops: store.fetch(s, t, h))
                    for _ in range(repeat)]
         fetched, fetch_s = fetches[-1][0], statistics.median(t for _, t in fetches)
-        asked = counting.count
+        asked = len(counting.queries)
         rings, rings_s = _timed(lambda s=source, t=targets, h=hops: store.fetch(
             s, t, h, method="rings"))
         emit({"case": "routes", **info, "source": source, "max_hops": hops,
@@ -292,25 +293,10 @@ def bench_routes(driver: Any, settings: Any, pack: Any, info: dict[str, Any],
               "store_s": statistics.median(ours), "store_times": [round(t, 4) for t in ours],
               "queries_per_search": queries, "method": store.method, "warm": warm,
               "fetch_s": fetch_s, "fetched_flows": len(fetched.flows),
-              "rings_fetch_s": rings_s, "rings_queries": counting.count - asked,
+              "rings_fetch_s": rings_s, "rings_queries": len(counting.queries) - asked,
               "rings_same_flows": list(rings.flows) == list(fetched.flows),
               "embedded_s": statistics.median(emb), "embedded_first_s": first_s,
               "ratio": statistics.median(ours) / max(statistics.median(emb), 1e-9)})
-
-
-class _Counting:
-    """The driver, counting the queries the store engine sends through ``execute_query``."""
-
-    def __init__(self, driver: Any) -> None:
-        self._driver = driver
-        self.count = 0
-
-    def execute_query(self, *args: Any, **kwargs: Any) -> Any:
-        self.count += 1
-        return self._driver.execute_query(*args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._driver, name)
 
 
 def _route_cases(pack: Any, args: argparse.Namespace) -> list[tuple[str, int, int]]:

@@ -19,26 +19,9 @@ from graphflow.store.load import load_graph
 from graphflow.store.rows import build_graph
 from tests import neo4j_server
 from tests.conftest import MINI, SEED_DAY
+from tests.counting import CountingDriver
 
 pytestmark = pytest.mark.neo4j
-
-
-class CountingDriver:
-    """The real driver, recording every query sent through ``execute_query`` and every other
-    attribute the engine uses (a session, server info, ...)."""
-
-    def __init__(self, driver: Any) -> None:
-        self._driver = driver
-        self.queries: list[str] = []
-        self.other: list[str] = []
-
-    def execute_query(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        self.queries.append(query)
-        return self._driver.execute_query(query, *args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        self.other.append(name)
-        return getattr(self._driver, name)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +78,8 @@ def test_a_search_is_one_query(db, nyc, nyc_engine) -> None:
         store.clear_cache()
         run_query(nyc, store, query)  # forgotten: asked again, as often
         assert len(counting.queries) == before + 2 * len(asked)
-    assert counting.other == []  # nothing but execute_query (no session, no server info)
+    assert counting.other == []  # nothing but queries (no server info)
+    assert counting.modes == ["READ"]  # one session, kept, in read access mode
 
 
 def test_one_query_however_many_rings(db, generated) -> None:

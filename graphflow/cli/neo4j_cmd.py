@@ -274,11 +274,11 @@ def packs(fmt: str) -> None:
 
     Example: graphflow neo4j packs --format json
     """
-    from graphflow.store.connection import session_driver
+    from graphflow.store.connection import session_driver, translate
     from graphflow.store.load import loaded_packs, unfinished, unfinished_hint
 
-    with session_driver() as (driver, settings):
-        rows = loaded_packs(driver, settings.database)
+    with session_driver() as (driver, settings), translate(settings):
+        rows = loaded_packs(driver, settings.database, timeout=settings.query_timeout)
     for row in rows:
         problem = unfinished(row["id"], row["state"], row["load_started_at"])
         if problem:

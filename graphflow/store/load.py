@@ -796,13 +796,20 @@ def load_graph(driver: neo4j.Driver, database: str, data: GraphData, *,
                       mode, statements, batch_size)
 
 
-def loaded_packs(driver: neo4j.Driver, database: str) -> list[dict[str, Any]]:
+def loaded_packs(driver: neo4j.Driver, database: str, *,
+                 timeout: float | None = None) -> list[dict[str, Any]]:
     """The (:Pack) nodes in the database; ``state`` is ``loaded`` for a complete pack (also one
-    loaded before graphflow wrote the state), else ``loading`` or ``dropping``."""
-    records, _, _ = driver.execute_query(
+    loaded before graphflow wrote the state), else ``loading`` or ``dropping``. A read (a
+    cluster routes it to a reader), with ``timeout`` seconds as its server-side transaction
+    timeout."""
+    import neo4j
+
+    query = neo4j.Query(
         "MATCH (p:Pack) RETURN p.id AS id, p.name AS name, "
         "coalesce(p.state, $loaded) AS state, p.loaded_at AS loaded_at, "
         "p.load_started_at AS load_started_at, "
         "p.status_dates AS status_dates, p.content_hash AS content_hash, "
-        "p.model_version AS model_version ORDER BY id", loaded=LOADED, database_=database)
+        "p.model_version AS model_version ORDER BY id", timeout=timeout)
+    records, _, _ = driver.execute_query(query, {"loaded": LOADED}, routing_="r",
+                                         database_=database)
     return [r.data() for r in records]
