@@ -19,9 +19,12 @@ packs are read and turned into rows once, before the first server. Cases, one JS
   ``--transaction``, default auto: one transaction of ``UNWIND`` statements up to 200,000
   rows, else committed batches behind the pack's ``loading`` marker; ``--batch-size`` rows a
   statement), the first load on a cold server; ``reload``: the same again over the loaded
-  pack (delete + write, warm); ``delete_s``: until the first write statement's progress (the
-  old pack's delete and that first statement), ``write_s``: the rest; ``reload-sweep``: the
-  reload again for each ``--sweep`` batch size.
+  pack (delete + write, warm); ``reload-unchanged``: ``graphflow neo4j load`` without
+  ``--force`` over that same pack (``load_graph(skip_unchanged=True)``: the (:Pack) node and
+  the counts compared, nothing written; ``vs_reload``: against the reload); ``delete_s``:
+  until the first write statement's progress (the old pack's delete and that first
+  statement), ``write_s``: the rest; ``reload-sweep``: the reload again for each ``--sweep``
+  batch size.
 - ``naive``: the same statements, one row per transaction. On big packs it runs on a sample
   (the first rows of every node batch, then relationships between sampled nodes, up to
   ``--naive-rows`` in all) and the full time is projected from its node and relationship
@@ -31,11 +34,12 @@ packs are read and turned into rows once, before the first server. Cases, one JS
   the fetched jars) into a new, empty Neo4j home (Neo4j only; ``seconds``: the import, JVM
   start included).
 - ``routes``: ``run_query`` (routes + statuses, sorted) on the store engine and on the
-  embedded engine, same pack, profile and date: the median of ``--repeat`` runs (the store's
-  each with a fresh fetch of the sub-graph from the database), and the embedded engine's
-  first run with its construction; ``queries_per_search``: the store's ``execute_query`` calls
-  per run; ``fetch_s`` and ``fetched_flows``: the store's fetch alone (median; ``method``:
-  ``reach``, one query, or ``rings`` on ArcadeDB); ``rings_fetch_s``, ``rings_queries``: the
+  embedded engine, same pack, profile and date: the median of ``--repeat`` runs of each, one
+  of each in turn so that both meet the same machine (the store's each with a fresh fetch of
+  the sub-graph from the database), and the embedded engine's first run with its
+  construction; ``queries_per_search``: the queries the store sends per run; ``fetch_s``
+  and ``fetched_flows``: the store's fetch alone (median; ``method``: ``reach``, one query,
+  or ``rings`` on ArcadeDB); ``rings_fetch_s``, ``rings_queries``: the
   same fetch one query per breadth-first ring, for comparison (``rings_same_flows``);
   ``warm``: unmeasured fetches first (``--warm``; the server's JIT warms up over hundreds).
 - ``drop``: ``graphflow neo4j drop`` of the pack at the end (batched for a big pack).
@@ -214,7 +218,7 @@ def prepare(pack_ref: str, emit: Callable[[dict[str, Any]], None]) -> tuple[Any,
 
 def bench_pack(driver: Any, settings: Any, server: str, prepared: tuple[Any, Any, dict],
                args: argparse.Namespace, emit: Callable[[dict[str, Any]], None]) -> None:
-    from graphflow.store.load import apply_schema, drop_pack
+    from graphflow.store.load import apply_schema, drop_pack, load_graph
 
     pack, graph, info = prepared
     info = {"server": server, **info}
@@ -226,6 +230,10 @@ def bench_pack(driver: Any, settings: Any, server: str, prepared: tuple[Any, Any
     again = timed_load(driver, db, graph, args.transaction, args.batch_size)
     reload_s = again["seconds"]
     emit({"case": "reload", **info, **again})
+    same, took = _timed(lambda: load_graph(driver, db, graph, schema=False,
+                                           skip_unchanged=True))
+    emit({"case": "reload-unchanged", **info, "seconds": took, "transaction": same.transaction,
+          "statements": same.batches, "vs_reload": took / reload_s})
     for size in args.sweep:  # the reload again with other batch sizes
         emit({"case": "reload-sweep", **info,
               **timed_load(driver, db, graph, args.transaction, size)})
@@ -266,15 +274,16 @@ def bench_routes(driver: Any, settings: Any, pack: Any, info: dict[str, Any],
                            as_of=dt.date.fromisoformat(args.as_of), max_hops=hops)
         first, first_s = _timed(lambda q=query: run_query(pack, EmbeddedEngine(pack), q))
         embedded = EmbeddedEngine(pack)
-        emb = [_timed(lambda q=query, e=embedded: run_query(pack, e, q))[1]
-               for _ in range(repeat)]
         targets = frozenset(pack.descendants(pack.default_target))
         warm = getattr(args, "warm", 0)
         for _ in range(warm):  # a fresh server's JIT: unmeasured fetches first (--warm)
             store.fetch(source, targets, hops)
-        ours = []
+        emb, ours = [], []
         asked = len(counting.queries)
-        for _ in range(repeat):  # every run asks the database again (no cached sub-graph)
+        for _ in range(repeat):
+            # one run of each in turn, so that both see the same (noisy) machine; every store
+            # run asks the database again (no cached sub-graph)
+            emb.append(_timed(lambda q=query, e=embedded: run_query(pack, e, q))[1])
             store.clear_cache()
             report, took = _timed(lambda q=query: run_query(pack, store, q))
             ours.append(took)

@@ -82,13 +82,44 @@ def test_table_summary_and_progress_on_stderr(env, run_cli) -> None:
 
 
 def test_loading_twice_gives_the_same_graph(env, run_cli) -> None:
-    first = _load(run_cli, "--data", "nyc")["counts"]
+    _load(run_cli, "--data", "nyc", "--force")
+    first = _load(run_cli, "--data", "nyc", "--force")
+    assert first["transaction"] == "one" and first["statements"] > 0  # written again
     totals = env.totals()
     dump = neo4j_server.graph_dump(env, "nyc")
-    second = _load(run_cli, "--data", "nyc")["counts"]
-    assert first == second
+    loaded_at = _pack_node(env)["loaded_at"]
+    second = _load(run_cli, "--data", "nyc", "--force")
+    assert second["transaction"] == "one" and second["statements"] == first["statements"]
+    assert first["counts"] == second["counts"]
     assert env.totals() == totals
     assert neo4j_server.graph_dump(env, "nyc") == dump
+    assert _pack_node(env)["loaded_at"] >= loaded_at
+
+
+def test_an_unchanged_pack_is_not_written_again(env, run_cli) -> None:
+    """Without --force a pack the database holds row for row is left alone (its load time
+    too); a changed database (a node deleted by hand) or an unfinished load is written."""
+    _load(run_cli, "--data", "nyc", "--force")
+    dump, totals, node = neo4j_server.graph_dump(env, "nyc"), env.totals(), _pack_node(env)
+    again = _load(run_cli, "--data", "nyc")
+    assert again["transaction"] == "unchanged" and again["statements"] == 0
+    assert again["counts"] == pack_counts(env.driver, env.name, "nyc")
+    assert _pack_node(env) == node  # not even the (:Pack) node was touched
+    assert neo4j_server.graph_dump(env, "nyc") == dump and env.totals() == totals
+    code, out, _ = run_cli("neo4j", "load", "--data", "nyc")
+    assert code == 0 and re.match(r"Pack nyc is already in .*, unchanged \(\d+ rows checked in "
+                                  r"[\d.]+ s\): nothing written; --force writes it again\.", out)
+    # someone deleted a flow's citation: the counts differ, the pack is written again
+    env.driver.execute_query("MATCH (:Flow {pack: 'nyc'})-[r:SUPPORTED_BY]->() "
+                             "WITH r LIMIT 1 DELETE r", database_=env.name)
+    fixed = _load(run_cli, "--data", "nyc")
+    assert fixed["transaction"] == "one" and fixed["statements"] > 0
+    assert neo4j_server.graph_dump(env, "nyc") == dump
+    # a pack marked as being loaded (an interrupted load) is written again too
+    env.driver.execute_query("MATCH (p:Pack {pack: 'nyc', id: 'nyc'}) SET p.state = 'loading'",
+                             database_=env.name)
+    assert _load(run_cli, "--data", "nyc")["transaction"] == "one"
+    assert _pack_node(env)["state"] == "loaded"
 
 
 def test_reload_leaves_other_packs_and_own_nodes_alone(env, run_cli) -> None:
@@ -99,7 +130,7 @@ def test_reload_leaves_other_packs_and_own_nodes_alone(env, run_cli) -> None:
     mini = pack_counts(env.driver, env.name, "mini")
     nyc = pack_counts(env.driver, env.name, "nyc")
     _load(run_cli, "--data", "nyc")
-    _load(run_cli, "--data", "nyc")
+    _load(run_cli, "--data", "nyc", "--force")  # deleted and written again
     assert env.value("MATCH (n:Note {text: 'mine'}) RETURN count(n)") == 1
     assert env.value("MATCH (n:Actor {text: 'mine too, no pack'}) RETURN count(n)") == 1
     assert pack_counts(env.driver, env.name, "mini") == mini
@@ -311,7 +342,7 @@ def test_batched_load_gives_the_same_graph_as_one_transaction(env, run_cli, nyc)
     dump, totals = neo4j_server.graph_dump(env, "nyc"), env.totals()
     rows = one["rows"]
     batched = _load(run_cli, "--data", "nyc", *statuses, "--transaction", "batches",
-                    "--batch-size", "37")
+                    "--batch-size", "37", "--force")
     assert batched["transaction"] == "batches" and batched["batch_size"] == 37
     graph = graph_with_statuses(nyc, [dt.date(2017, 3, 1)])
     assert rows / 37 / 5 < batched["statements"] < rows / 37 + len(graph.rels) + 12
@@ -408,7 +439,7 @@ def test_a_claim_committed_while_a_batch_waits_for_the_lock_stops_the_batch(env,
 
 def test_batched_table_summary_says_how(env, run_cli) -> None:
     code, out, err = run_cli("neo4j", "load", "--data", str(MINI), "--transaction", "batches",
-                             "--batch-size", "3")
+                             "--batch-size", "3", "--force")
     assert code == 0, err
     assert re.match(r"Loaded pack mini into .* in [\d.]+ s \(\d+ rows, \d+ committed "
                     r"transactions of up to 3 rows\)\.", out)

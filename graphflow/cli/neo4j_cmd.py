@@ -145,6 +145,14 @@ def _transaction_option(f: Any) -> Any:
                              f"rows.")(f)
 
 
+def _loaded_line(pack: str, where: str, result: Any) -> str:
+    if result.transaction == "unchanged":
+        return (f"Pack {pack} is already in {where}, unchanged ({result.rows} rows checked in "
+                f"{result.seconds:.2f} s): nothing written; --force writes it again.")
+    return (f"Loaded pack {pack} into {where} in {result.seconds:.2f} s "
+            f"({result.rows} rows, {_how(result)}).")
+
+
 def _how(result: Any) -> str:
     if result.transaction == "one":
         return "one transaction"
@@ -161,9 +169,11 @@ def _how(result: Any) -> str:
               help="Longest route stored with --with-statuses.")
 @_batch_size_option
 @_transaction_option
+@click.option("--force", is_flag=True,
+              help="Write the pack even when the database already holds it unchanged.")
 @_result_format
 def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops: int,
-         batch_size: int, transaction: str, fmt: str) -> None:
+         batch_size: int, transaction: str, force: bool, fmt: str) -> None:
     """Load (or reload) a pack, replacing the pack's data.
 
     A pack of up to 200,000 rows is replaced in one atomic transaction (other sessions see
@@ -171,7 +181,9 @@ def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops
     one, graphflow's readers say the pack is being loaded (or that the load was interrupted:
     run it again). --transaction one forces one transaction (the server needs the memory for
     it), --transaction batches forces batches. Other packs and your own nodes are left alone;
-    loading twice gives the same graph. The summary goes to stdout (--format csv|md: one row
+    loading twice gives the same graph. A pack the database already holds unchanged (the same
+    content hash and properties, every label and relationship type counted) is not written
+    again (--force writes it anyway). The summary goes to stdout (--format csv|md: one row
     per label and relationship type), the progress to stderr.
     Example: NEO4J_URI=neo4j://localhost:7687 graphflow neo4j load --data nyc --with-statuses
     --as-of 2017-03-01
@@ -198,7 +210,8 @@ def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops
                   f"{graph.rel_count()} relationships into {settings.where}")
         with bar:
             result = load_graph(driver, settings.database, graph, batch_size=batch_size,
-                                progress=update, transaction=transaction)
+                                progress=update, transaction=transaction,
+                                skip_unchanged=not force)
     expected = graph.counts()
     off = {k: (v, result.counts.get(k, 0)) for k, v in expected.items()
            if result.counts.get(k, 0) != v}
@@ -214,15 +227,13 @@ def load(data: str | None, with_statuses: bool, as_of: tuple[str, ...], max_hops
     if fmt in ("csv", "md"):
         from graphflow.report.tables import render_rows
 
-        _note(f"Loaded pack {pack.id} into {settings.where} in {result.seconds:.2f} s "
-              f"({result.rows} rows, {_how(result)}).")
+        _note(_loaded_line(pack.id, settings.where, result))
         rows = [{"pack": pack.id, "what": k, "count": v} for k, v in result.counts.items()]
         emit(render_rows(rows, ["pack", "what", "count"], fmt))
         return
     nodes = {k: v for k, v in result.counts.items() if k in NODE_BY_LABEL}
     rels = {k: v for k, v in result.counts.items() if k not in NODE_BY_LABEL}
-    lines = [f"Loaded pack {pack.id} into {settings.where} in {result.seconds:.2f} s "
-             f"({result.rows} rows, {_how(result)}).",
+    lines = [_loaded_line(pack.id, settings.where, result),
              "Nodes: " + ", ".join(f"{k} {v}" for k, v in nodes.items() if v),
              "Relationships: " + ", ".join(f"{k} {v}" for k, v in rels.items() if v)]
     if dates:

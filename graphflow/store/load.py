@@ -404,33 +404,53 @@ Step = tuple[str, list[list[Any]], int, str]
 """A statement, its wire rows, the rows of the GraphData they stand for, and what it writes."""
 
 
-def step_groups(data: GraphData, batch_size: int, *, pack_node: bool = True
-                ) -> list[Iterator[Step]]:
+Fused = tuple[GraphData, list[list[Any]], list[int]]
+"""What ``fuse_flows`` returns."""
+
+
+def step_groups(data: GraphData, batch_size: int, *, pack_node: bool = True,
+                fused: Future[Fused] | None = None) -> list[Iterator[Step]]:
     """The write statements of a load in three groups that must run one after the other: the
     nodes (but the flows ``fuse_flows`` takes), the fused flows (they match actors and data
     items), the other relationships (they match flows too). Within a group no statement needs
     another's writes, so a batched load may run them at once. ``batch_size`` wire rows a
     statement; ``pack_node=False`` leaves out the (:Pack) node (a batched load writes it last).
-    Lazy: the wire rows of a statement are built when it is taken."""
-    with paused_gc():  # regrouping a million rows (when graphflow.tuning is on)
-        rest, fused, weights = fuse_flows(data)
+    Lazy: the wire rows of a statement are built when it is taken.
+
+    ``fused``: ``fuse_flows(data)`` being computed in another thread (a batched load starts it
+    before it deletes the old copy). The nodes other than the flows come first, from ``data``
+    itself; the group waits for it only at its (:Flow) nodes. Without it, it is computed here,
+    first."""
+    if fused is None:
+        with paused_gc():  # regrouping a million rows (when graphflow.tuning is on)
+            done: Future[Fused] = Future()
+            done.set_result(fuse_flows(data))
+        fused = done
+
+    def node_steps(batch: NodeBatch) -> Iterator[Step]:
+        statement = node_statement(batch)
+        for chunk in chunks(batch.rows, batch_size):
+            yield statement, wire_rows(batch, chunk), len(chunk), _what(batch)
 
     def nodes() -> Iterator[Step]:
-        for batch in rest.nodes:
-            if batch.spec.label == "Pack" and not pack_node:
-                continue
-            statement = node_statement(batch)
-            for chunk in chunks(batch.rows, batch_size):
-                yield statement, wire_rows(batch, chunk), len(chunk), _what(batch)
+        for batch in data.nodes:
+            if batch.spec.label in ("Pack", "Flow"):
+                continue  # the (:Pack) node below, the (:Flow) nodes fuse_flows leaves last
+            yield from node_steps(batch)
+        rest = fused.result()[0].nodes
+        for batch in rest:
+            if batch.spec.label == "Flow" or (batch.spec.label == "Pack" and pack_node):
+                yield from node_steps(batch)
 
     def flows() -> Iterator[Step]:
         statement = flow_statement()
-        for i in range(0, len(fused), batch_size):
-            yield (statement, fused[i: i + batch_size], sum(weights[i: i + batch_size]),
+        _, rows, weights = fused.result()
+        for i in range(0, len(rows), batch_size):
+            yield (statement, rows[i: i + batch_size], sum(weights[i: i + batch_size]),
                    "Flow with SENDS, DELIVERS_TO, FLOWS_TO, CARRIES")
 
     def rels() -> Iterator[Step]:
-        for batch in rest.rels:
+        for batch in fused.result()[0].rels:
             statement = rel_statement(batch)
             for chunk in chunks(batch.rows, batch_size):
                 yield statement, wire_rows(batch, chunk), len(chunk), _what(batch)
@@ -676,11 +696,6 @@ def replace_in_batches(driver: neo4j.Driver, database: str, data: GraphData, *,
     marker = _Marker(data.pack, LOADING, _now())
     if sessions is None:
         sessions = write_sessions(driver)
-    with driver.session(database=database) as session:
-        if progress:
-            progress(0, total, "marking the pack as loading")
-        marker.claim(session, final.get("name"), create=True)
-        _delete_in_batches(session, marker, batch_size, progress, total)
     written = 0
 
     def done(count: int, what: str) -> None:
@@ -689,10 +704,25 @@ def replace_in_batches(driver: neo4j.Driver, database: str, data: GraphData, *,
         if progress:
             progress(written, total, what)
 
-    with paused_gc():  # wire rows and their encoding: acyclic (when graphflow.tuning is on)
-        statements = _write_groups(driver, database, marker,
-                                   step_groups(data, batch_size, pack_node=False),
-                                   sessions=sessions, done=done)
+    # the rows are regrouped (fuse_flows: 1.8 s on the national pack) in a thread while the
+    # marker is claimed, the old copy deleted and the first nodes written: the client mostly
+    # waits for the server then. The collector stays paused throughout (when graphflow.tuning
+    # is on): the regrouped rows, the wire rows and their encoding are acyclic.
+    with paused_gc(), ThreadPoolExecutor(1, thread_name_prefix="graphflow-fuse") as prep:
+        fused = prep.submit(fuse_flows, data)
+        try:
+            with driver.session(database=database) as session:
+                if progress:
+                    progress(0, total, "marking the pack as loading")
+                marker.claim(session, final.get("name"), create=True)
+                _delete_in_batches(session, marker, batch_size, progress, total)
+            statements = _write_groups(
+                driver, database, marker,
+                step_groups(data, batch_size, pack_node=False, fused=fused),
+                sessions=sessions, done=done)
+        except BaseException:
+            fused.cancel()
+            raise
     with driver.session(database=database) as session:
         marker.run(session, "MATCH (p:Pack {pack: $pack, id: $pack}) SET p = $final",
                    last=True, pack=data.pack, final=final)
@@ -777,16 +807,57 @@ def pack_counts(driver: neo4j.Driver, database: str, pack: str) -> dict[str, int
         return session.execute_read(work)
 
 
+UNCHANGED = "unchanged"
+"""``LoadResult.transaction`` of a load that found the same pack already there."""
+
+_NOT_COMPARED = frozenset({"loaded_at", "graphflow_version", "load_batches"})
+"""(:Pack) properties that do not say what was loaded (when, by which release, the batches)."""
+
+
+def same_pack_loaded(driver: neo4j.Driver, database: str, data: GraphData) -> bool:
+    """Whether the database already holds exactly these rows (see ``_same_pack_counts``)."""
+    return _same_pack_counts(driver, database, data) is not None
+
+
+def _same_pack_counts(driver: neo4j.Driver, database: str, data: GraphData
+                      ) -> dict[str, int] | None:
+    """The pack's counts in the database if it already holds exactly these rows, else None:
+    its (:Pack) node finished
+    loading (not being loaded or dropped), with the same properties as the new one but the
+    load time and the graphflow release (its ``content_hash`` covers every other row), and
+    the pack's nodes and relationships there number the rows, label by label and type by
+    type (so a pack whose nodes someone deleted is written again)."""
+    want = {k: v for k, v in _pack_row(data).items() if k not in _NOT_COMPARED}
+    records, _, _ = driver.execute_query(
+        "MATCH (p:Pack {pack: $pack, id: $pack}) RETURN properties(p) AS p", pack=data.pack,
+        routing_="r", database_=database)
+    if len(records) != 1:
+        return None
+    have = {k: v for k, v in records[0]["p"].items() if k not in _NOT_COMPARED}
+    if have.get("state") != LOADED or have != {k: v for k, v in want.items() if v is not None}:
+        return None
+    counts, expected = pack_counts(driver, database, data.pack), data.counts()
+    same = all(counts.get(k, 0) == expected.get(k, 0) for k in {*counts, *expected})
+    return counts if same else None
+
+
 def load_graph(driver: neo4j.Driver, database: str, data: GraphData, *,
                batch_size: int = BATCH_ROWS, progress: Progress | None = None,
                schema: bool = True, transaction: str = "auto",
-               one_tx_max_rows: int = ONE_TX_MAX_ROWS) -> LoadResult:
-    """Apply the schema, replace the pack, and count what the database now holds."""
+               one_tx_max_rows: int = ONE_TX_MAX_ROWS, skip_unchanged: bool = False
+               ) -> LoadResult:
+    """Apply the schema, replace the pack, and count what the database now holds. With
+    ``skip_unchanged``, a pack the database already holds row for row (``same_pack_loaded``)
+    is left as it is: nothing is written (``transaction`` ``unchanged``, no statements)."""
     check_transaction(transaction)
     check_batch_size(batch_size)
     began = time.perf_counter()
     if schema:
         apply_schema(driver, database)
+    counts = _same_pack_counts(driver, database, data) if skip_unchanged else None
+    if counts is not None:
+        return LoadResult(data.pack, time.perf_counter() - began, counts,
+                          data.node_count() + data.rel_count(), UNCHANGED, 0, batch_size)
     mode, statements = replace_pack(driver, database, data, batch_size=batch_size,
                                     progress=progress, transaction=transaction,
                                     one_tx_max_rows=one_tx_max_rows)
