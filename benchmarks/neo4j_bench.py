@@ -59,6 +59,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from graphflow.store.load import BATCH_ROWS
 from graphflow.store.rows import GraphData, NodeBatch, RelBatch
 
 
@@ -405,7 +406,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--transaction", choices=["auto", "one", "batches"], default="auto",
                     help="graphflow neo4j load --transaction (auto: one transaction up to "
                          "200,000 rows, else committed batches behind the pack's marker)")
-    ap.add_argument("--batch-size", type=int, default=10_000)
+    ap.add_argument("--batch-size", type=int, default=BATCH_ROWS,
+                    help=f"rows a statement (default: the load's, {BATCH_ROWS:,})")
     ap.add_argument("--sweep", type=lambda t: [int(x) for x in t.split(",") if x], default=[],
                     help="reload again with each of these batch sizes (e.g. 5000,20000,50000)")
     ap.add_argument("--no-routes", dest="routes", action="store_false",

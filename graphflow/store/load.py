@@ -214,9 +214,10 @@ NODES_PER_ROW = 6
 nodes): ``auto`` reads a pack already in the database with more than
 ``ONE_TX_MAX_ROWS // NODES_PER_ROW`` nodes as too big to delete in one transaction."""
 
-BATCH_ROWS = 10_000
+BATCH_ROWS = 5_000
 """Rows per ``UNWIND`` statement (and per transaction in a batched load) unless
-``--batch-size`` says otherwise."""
+``--batch-size`` says otherwise. 5,000 loaded the national pack 2.4 s (10%) faster than
+10,000 on one warm Neo4j, alternating (docs/benchmarks.md, fifth run); 40,000 was slower."""
 
 MAX_BATCH = 100_000
 """The largest ``--batch-size``: a statement's parameters are held in memory on both sides."""
