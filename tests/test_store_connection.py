@@ -5,6 +5,7 @@ a TCP proxy in front of it). No mocks of the driver."""
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
 import threading
@@ -170,6 +171,36 @@ def test_bad_timeout_settings_are_one_line_errors() -> None:
             Settings.from_env({"NEO4J_PASSWORD": "p", "GRAPHFLOW_NEO4J_CONNECT_TIMEOUT": raw})
     s = Settings.from_env({"NEO4J_PASSWORD": "p", "GRAPHFLOW_NEO4J_QUERY_TIMEOUT": "7.5"})
     assert (s.connect_timeout, s.query_timeout) == (5.0, 7.5)
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("NEO4J_DATABASE", "neo4j\x1b[31m", r"NEO4J_DATABASE='neo4j\\x1b\[31m' holds the character "
+                                        r"'\\x1b'"),
+    ("NEO4J_DATABASE", "my db", r"NEO4J_DATABASE='my db' holds the character ' '"),
+    ("NEO4J_DATABASE", "x" * 300, r"NEO4J_DATABASE='x{40}'\.\.\. is 300 characters long"),
+    ("NEO4J_USER", "neo4j\n", r"NEO4J_USER='neo4j\\n' holds the character '\\n'"),
+])
+def test_hostile_user_and_database_names_are_refused_before_connecting(
+        variable, value, says) -> None:
+    with pytest.raises(GraphflowError, match=says) as caught:
+        Settings.from_env({"NEO4J_PASSWORD": "p", variable: value})
+    assert "\x1b" not in str(caught.value) and "\n" not in str(caught.value)
+    assert Settings.from_env({"NEO4J_PASSWORD": "p", "NEO4J_DATABASE": "gf_db-1.x",
+                              "NEO4J_USER": "Ana Lopez"}).database == "gf_db-1.x"
+
+
+def test_a_hostile_database_name_is_one_escaped_line_from_the_cli() -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NEO4J_URI": "bolt://127.0.0.1:9", "NEO4J_PASSWORD": "p",
+           "NEO4J_DATABASE": "neo4j\x1b]0;owned\x07"}
+    done = subprocess.run([sys.executable, "-m", "graphflow", "neo4j", "packs"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "\x1b" not in done.stderr
+    assert "NEO4J_DATABASE='neo4j\\x1b]0;owned\\x07' holds the character '\\x1b'" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 # -- the real server frozen, or cut off, during a query -----------------------------------------

@@ -85,6 +85,25 @@ def _float_env(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+MAX_NAME = 255
+
+
+def _check_name(variable: str, value: str, *, spaces: bool) -> None:
+    """A user or database name is printable text of at most MAX_NAME characters (no control
+    characters; a database name no spaces either): anything else is refused before any
+    connection, shown escaped."""
+    bad = next((ch for ch in value if not ch.isprintable() or (ch.isspace() and not spaces)),
+               None)
+    if bad is None and len(value) <= MAX_NAME:
+        return
+    shown = repr(value[:40]) + ("..." if len(value) > 40 else "")
+    what = (f"holds the character {bad!r}" if bad is not None
+            else f"is {len(value)} characters long (at most {MAX_NAME})")
+    raise GraphflowError(f"{variable}={shown} {what}",
+                         hint="e.g. NEO4J_DATABASE=neo4j" if variable == "NEO4J_DATABASE"
+                         else "e.g. NEO4J_USER=neo4j")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where and as whom to connect, and how long to wait. ``password`` is kept out of
@@ -116,6 +135,8 @@ class Settings:
         uri, uri_user, uri_password = split_credentials(env.get("NEO4J_URI") or DEFAULT_URI)
         user = env.get("NEO4J_USER") or uri_user or DEFAULT_USER
         database = env.get("NEO4J_DATABASE") or DEFAULT_DATABASE
+        _check_name("NEO4J_USER", user, spaces=True)
+        _check_name("NEO4J_DATABASE", database, spaces=False)
         password = env.get("NEO4J_PASSWORD")
         if password is None:
             password = uri_password
