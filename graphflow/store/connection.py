@@ -99,9 +99,7 @@ def _check_name(variable: str, value: str, *, spaces: bool) -> None:
     shown = repr(value[:40]) + ("..." if len(value) > 40 else "")
     what = (f"holds the character {bad!r}" if bad is not None
             else f"is {len(value)} characters long (at most {MAX_NAME})")
-    raise GraphflowError(f"{variable}={shown} {what}",
-                         hint="e.g. NEO4J_DATABASE=neo4j" if variable == "NEO4J_DATABASE"
-                         else "e.g. NEO4J_USER=neo4j")
+    raise GraphflowError(f"{variable}={shown} {what}", hint=f"e.g. {variable}=neo4j")
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,7 @@ class Neo4jEngine:
         session = getattr(self._local, "session", None)
         self._local.session = None
         if session is not None:
+            self._sessions.remove(session)
             with suppress(Exception):
                 session.close()
 

@@ -424,9 +424,12 @@ def step_groups(data: GraphData, batch_size: int, *, pack_node: bool = True,
     first."""
     if fused is None:
         with paused_gc():  # regrouping a million rows (when graphflow.tuning is on)
-            done: Future[Fused] = Future()
-            done.set_result(fuse_flows(data))
-        fused = done
+            regrouped = fuse_flows(data)
+
+        def regrouping() -> Fused:
+            return regrouped
+    else:
+        regrouping = fused.result
 
     def node_steps(batch: NodeBatch) -> Iterator[Step]:
         statement = node_statement(batch)
@@ -438,20 +441,20 @@ def step_groups(data: GraphData, batch_size: int, *, pack_node: bool = True,
             if batch.spec.label in ("Pack", "Flow"):
                 continue  # the (:Pack) node below, the (:Flow) nodes fuse_flows leaves last
             yield from node_steps(batch)
-        rest = fused.result()[0].nodes
+        rest = regrouping()[0].nodes
         for batch in rest:
             if batch.spec.label == "Flow" or (batch.spec.label == "Pack" and pack_node):
                 yield from node_steps(batch)
 
     def flows() -> Iterator[Step]:
         statement = flow_statement()
-        _, rows, weights = fused.result()
+        _, rows, weights = regrouping()
         for i in range(0, len(rows), batch_size):
             yield (statement, rows[i: i + batch_size], sum(weights[i: i + batch_size]),
                    "Flow with SENDS, DELIVERS_TO, FLOWS_TO, CARRIES")
 
     def rels() -> Iterator[Step]:
-        for batch in fused.result()[0].rels:
+        for batch in regrouping()[0].rels:
             statement = rel_statement(batch)
             for chunk in chunks(batch.rows, batch_size):
                 yield statement, wire_rows(batch, chunk), len(chunk), _what(batch)
@@ -815,19 +818,13 @@ _NOT_COMPARED = frozenset({"loaded_at", "graphflow_version", "load_batches"})
 """(:Pack) properties that do not say what was loaded (when, by which release, the batches)."""
 
 
-def same_pack_loaded(driver: neo4j.Driver, database: str, data: GraphData) -> bool:
-    """Whether the database already holds exactly these rows (see ``_same_pack_counts``)."""
-    return _same_pack_counts(driver, database, data) is not None
-
-
-def _same_pack_counts(driver: neo4j.Driver, database: str, data: GraphData
-                      ) -> dict[str, int] | None:
+def unchanged_counts(driver: neo4j.Driver, database: str, data: GraphData
+                     ) -> dict[str, int] | None:
     """The pack's counts in the database if it already holds exactly these rows, else None:
-    its (:Pack) node finished
-    loading (not being loaded or dropped), with the same properties as the new one but the
-    load time and the graphflow release (its ``content_hash`` covers every other row), and
-    the pack's nodes and relationships there number the rows, label by label and type by
-    type (so a pack whose nodes someone deleted is written again)."""
+    its (:Pack) node finished loading (not being loaded or dropped), with the same properties
+    as the new one but the load time and the graphflow release (its ``content_hash`` covers
+    every other row), and the pack's nodes and relationships there number the rows, label by
+    label and type by type (so a pack whose nodes someone deleted is written again)."""
     want = {k: v for k, v in _pack_row(data).items() if k not in _NOT_COMPARED}
     records, _, _ = driver.execute_query(
         "MATCH (p:Pack {pack: $pack, id: $pack}) RETURN properties(p) AS p", pack=data.pack,
@@ -848,14 +845,14 @@ def load_graph(driver: neo4j.Driver, database: str, data: GraphData, *,
                one_tx_max_rows: int = ONE_TX_MAX_ROWS, skip_unchanged: bool = False
                ) -> LoadResult:
     """Apply the schema, replace the pack, and count what the database now holds. With
-    ``skip_unchanged``, a pack the database already holds row for row (``same_pack_loaded``)
+    ``skip_unchanged``, a pack the database already holds row for row (``unchanged_counts``)
     is left as it is: nothing is written (``transaction`` ``unchanged``, no statements)."""
     check_transaction(transaction)
     check_batch_size(batch_size)
     began = time.perf_counter()
     if schema:
         apply_schema(driver, database)
-    counts = _same_pack_counts(driver, database, data) if skip_unchanged else None
+    counts = unchanged_counts(driver, database, data) if skip_unchanged else None
     if counts is not None:
         return LoadResult(data.pack, time.perf_counter() - began, counts,
                           data.node_count() + data.rel_count(), UNCHANGED, 0, batch_size)
