@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from graphflow.packs.loader import check_pack
 from graphflow.packs.quotes import check_quotes
 from tests.conftest import MINI
@@ -28,13 +30,38 @@ def test_mini_pack_is_clean_and_quotes_verify():
     assert problems == [] and counts == {"checked": 5, "unchecked": 0}
 
 
+def _line_of(path, text: str) -> int:
+    return path.read_text().splitlines().index(text) + 1
+
+
 def test_broken_yaml_reports_file_and_line(mini_copy):
-    edit(mini_copy / "flows.yaml", "    mechanism: discretionary", "    mechanism: [discretionary")
+    flows = mini_copy / "flows.yaml"
+    edit(flows, "    mechanism: discretionary", "    mechanism: [discretionary")
     err = only_error(mini_copy)[0]
-    assert err.where.startswith(str(mini_copy / "flows.yaml") + ":")
-    line = int(err.where.split(":")[1])
-    assert 30 <= line <= 34  # the broken line or the one after it
-    assert "broken YAML" in err.what
+    # YAML only notices the unclosed '[' on a later line; the error names the line to fix
+    assert err.where == f"{flows}:{_line_of(flows, '    mechanism: [discretionary')}:16"
+    assert "the '[' here is never closed" in err.what and "']'" in err.hint
+
+
+@pytest.mark.parametrize(("broken", "what"), [
+    ("    mechanism: {discretionary", "the '{' here is never closed"),
+    ('    mechanism: "discretionary', "the quote here is never closed"),
+    ("    mechanism discretionary", "this line has no ':' after its key"),
+])
+def test_broken_yaml_points_at_the_line_that_began_the_mistake(mini_copy, broken, what):
+    flows = mini_copy / "flows.yaml"
+    edit(flows, "    mechanism: discretionary", broken)
+    err = only_error(mini_copy)[0]
+    assert err.where.split(":")[:2] == [str(flows), str(_line_of(flows, broken))]
+    assert what in err.what
+
+
+def test_broken_yaml_elsewhere_keeps_the_parsers_position(mini_copy):
+    flows = mini_copy / "flows.yaml"
+    edit(flows, "    mechanism: discretionary", "    mechanism: discretionary: no")
+    err = only_error(mini_copy)[0]
+    line = _line_of(flows, "    mechanism: discretionary: no")
+    assert err.where == f"{flows}:{line}:29" and "mapping values are not allowed" in err.what
 
 
 def test_schema_error_points_at_line_and_suggests_key(mini_copy):

@@ -388,12 +388,39 @@ def _unreadable_char(text: str, path: Path) -> GraphflowError | None:
                   "remove it; NUL and other control characters cannot appear in a pack file")
 
 
+_UNCLOSED = {"while parsing a flow sequence": ("[", "]"),
+             "while parsing a flow mapping": ("{", "}")}
+"""Contexts of an opened bracket that YAML found unclosed only on a later line."""
+
+
 def _broken(exc: yaml.MarkedYAMLError, path: Path) -> GraphflowError:
-    mark = exc.problem_mark or exc.context_mark
-    line = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-    problem = exc.problem or exc.context or "cannot parse"
+    """A syntax error at the line to fix. YAML often notices a mistake one line or more later
+    than it was made (an unclosed bracket or quote, a key without its colon): then the error
+    points at the line where the bracket, quote or key began, and says where YAML stopped."""
+    context, began, found = exc.context, exc.context_mark, exc.problem_mark
+    problem = exc.problem or context or "cannot parse"
+
+    def at(mark: yaml.Mark) -> str:
+        return f"{path}:{mark.line + 1}:{mark.column + 1}"
+
+    later = began is not None and found is not None and found.line > began.line
+    if later and context in _UNCLOSED:
+        opener, closer = _UNCLOSED[context]
+        return GraphflowError(
+            f"broken YAML: the '{opener}' here is never closed (at line {found.line + 1}: "
+            f"{problem})", where=at(began),
+            hint=f"close it with '{closer}' on this line, or quote the value")
+    if later and context == "while scanning a quoted scalar":
+        return GraphflowError(
+            f"broken YAML: the quote here is never closed (at line {found.line + 1}: "
+            f"{problem})", where=at(began), hint="close the quote on this line")
+    if later and context == "while scanning a simple key":
+        return GraphflowError(
+            "broken YAML: this line has no ':' after its key", where=at(began),
+            hint="write 'key: value', or start the line with '- ' for a list item")
+    mark = found or began
     return GraphflowError(
-        f"broken YAML: {problem}", where=f"{path}{line}",
+        f"broken YAML: {problem}", where=at(mark) if mark else str(path),
         hint="check indentation, colons and quotes on that line",
     )
 
