@@ -106,3 +106,11 @@ def test_bad_batch_sizes(size) -> None:
 def test_bad_transaction() -> None:
     with pytest.raises(GraphflowError, match="--transaction must be one of auto, one, batches"):
         check_transaction("two")
+
+
+def test_the_load_hint_names_a_folder_only_where_the_id_is_not_enough():
+    from graphflow.store.load import load_command
+
+    assert load_command("nyc") == "graphflow neo4j load --data nyc"  # bundled: the id finds it
+    assert load_command("my-county") == "graphflow neo4j load --data <folder of pack my-county>"
+    assert load_command("x", "/tmp/my packs/x") == "graphflow neo4j load --data '/tmp/my packs/x'"

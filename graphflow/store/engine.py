@@ -48,7 +48,7 @@ from graphflow.engines.base import Fold, HopFilter, HopLevel, Walked
 from graphflow.engines.embedded import EmbeddedEngine
 from graphflow.errors import GraphflowError
 from graphflow.store.connection import Settings, connect, translate
-from graphflow.store.load import require_finished
+from graphflow.store.load import load_command, require_finished
 from graphflow.store.rows import topology_hash
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -215,12 +215,15 @@ class Neo4jEngine:
                 self._agent = self.driver.get_server_info().agent or ""
         return "rings" if "arcadedb" in self._agent.lower() else "reach"
 
+    def _load_hint(self) -> str:
+        return "run: " + load_command(self.pack.id, str(self.pack.path) if self.pack.path else None)
+
     def check_loaded(self) -> None:
         """The pack must be loaded, with the same actors and flows as the files."""
         found = self._read("MATCH (p:Pack {pack: $pack, id: $pack}) "
                            "RETURN p.topology_hash AS topo, p.loaded_at AS at, "
                            "p.state AS state, p.load_started_at AS started", pack=self.pack.id)
-        hint = f"run: graphflow neo4j load --data {self.pack.path or self.pack.id}"
+        hint = self._load_hint()
         if not found:
             raise GraphflowError(f"pack {self.pack.id!r} is not loaded", where=self.settings.where,
                                  hint=hint)
@@ -267,7 +270,7 @@ class Neo4jEngine:
                     raise GraphflowError(
                         f"flow {fid!r} of pack {self.pack.id!r} in the database is not in the "
                         "pack files", where=self.settings.where,
-                        hint=f"run: graphflow neo4j load --data {self.pack.path or self.pack.id}")
+                        hint=self._load_hint())
                 found.append((fid, flow.source, flow.target))
         else:
             seen, ring = {source}, [source]

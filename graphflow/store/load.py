@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+import shlex
 import threading
 import time
 from collections import deque
@@ -253,10 +254,25 @@ def unfinished(pack: str, state: str | None, started_at: str | None) -> str | No
     return None
 
 
+def load_command(pack: str, source: str | None = None) -> str:
+    """The command that loads a pack: from ``source`` (its folder) when known, else by id for a
+    bundled pack, else with a placeholder for the folder (a pack's id alone names no folder
+    outside data/)."""
+    if source is None:
+        from graphflow.packs.locate import bundled_packs
+
+        try:
+            bundled = pack in bundled_packs()
+        except GraphflowError:
+            bundled = False
+        return f"graphflow neo4j load --data {pack if bundled else f'<folder of pack {pack}>'}"
+    return f"graphflow neo4j load --data {shlex.quote(source)}"
+
+
 def unfinished_hint(pack: str, state: str | None, source: str | None = None) -> str:
     if state == DROPPING:
         return f"wait for it, or run again: graphflow neo4j drop --pack {pack} --yes"
-    return f"wait for it, or run again: graphflow neo4j load --data {source or pack}"
+    return f"wait for it, or run again: {load_command(pack, source)}"
 
 
 def require_finished(pack: str, state: str | None, started_at: str | None, *,

@@ -217,6 +217,8 @@ def _split(pair: str) -> tuple[str, str]:
 def check_requirements(driver: Any, database: str, query: CannedQuery,
                        params: Mapping[str, Any]) -> None:
     """The query's pack must be loaded, with statuses if the query needs them."""
+    from graphflow.store.load import load_command, require_finished
+
     pack = params.get("pack")
     if pack is None:
         return
@@ -226,17 +228,16 @@ def check_requirements(driver: Any, database: str, query: CannedQuery,
         pack=pack, database_=database, routing_="r")
     if not records:
         raise GraphflowError(f"pack {pack!r} is not loaded in database {database!r}",
-                             hint=f"run: graphflow neo4j load --data {pack}")
-    from graphflow.store.load import require_finished
+                             hint=f"run: {load_command(pack)}")
 
     require_finished(pack, records[0]["state"], records[0]["started"])
     if "statuses" in query.requires and not records[0]["dates"]:
         raise GraphflowError(f"query {query.id!r} needs stored statuses",
-                             hint=f"run: graphflow neo4j load --data {pack} --with-statuses "
+                             hint=f"run: {load_command(pack)} --with-statuses "
                                   "--as-of YYYY-MM-DD")
     day = params.get("as_of")
     dates = records[0]["dates"] or []
     if "statuses" in query.requires and day is not None and day not in dates:
         raise GraphflowError(f"pack {pack!r} has no statuses stored for {day}",
-                             hint="stored: " + ", ".join(dates) + f"; or run: graphflow neo4j "
-                                  f"load --data {pack} --with-statuses --as-of {day}")
+                             hint="stored: " + ", ".join(dates) + f"; or run: "
+                                  f"{load_command(pack)} --with-statuses --as-of {day}")
