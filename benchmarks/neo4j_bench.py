@@ -42,6 +42,11 @@ packs are read and turned into rows once, before the first server. Cases, one JS
   or ``rings`` on ArcadeDB); ``rings_fetch_s``, ``rings_queries``: the
   same fetch one query per breadth-first ring, for comparison (``rings_same_flows``);
   ``warm``: unmeasured fetches first (``--warm``; the server's JIT warms up over hundreds).
+- ``warm-up``: with ``--warm-up N``, on each server before the first pack, another generated
+  pack (``--warm-up-counties``, default 300; pack id ``warm-up``) loaded in committed
+  batches and dropped N times (``seconds``, ``drop_s``): the cases then meet a server whose
+  JIT has compiled the load's and the delete's paths, like a server that has run a while,
+  and not a just-started JVM. ``load``'s ``warm_up`` says how many rounds came first.
 - ``drop``: ``graphflow neo4j drop`` of the pack at the end (batched for a big pack).
 """
 
@@ -70,12 +75,14 @@ def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def renamed(graph: GraphData, pack: str) -> GraphData:
-    """The same rows under another pack id (so the naive copy lives beside the other)."""
-    def fix(key: dict[str, Any]) -> dict[str, Any]:
-        return {k: (pack if k == "pack" else v) for k, v in key.items()}
+    """The same rows under another pack id (so the naive copy lives beside the other); the
+    (:Pack) node's ``id`` too (it equals ``pack``)."""
+    def fix(key: dict[str, Any], label: str = "") -> dict[str, Any]:
+        return {k: (pack if k == "pack" or (label == "Pack" and k == "id") else v)
+                for k, v in key.items()}
 
-    nodes = [NodeBatch(b.spec, b.labels, [{"k": fix(r["k"]), "p": r["p"]} for r in b.rows])
-             for b in graph.nodes]
+    nodes = [NodeBatch(b.spec, b.labels, [{"k": fix(r["k"], b.spec.label), "p": r["p"]}
+                                          for r in b.rows]) for b in graph.nodes]
     rels = [RelBatch(b.spec, [{"s": fix(r["s"]), "t": fix(r["t"]), "k": fix(r["k"]),
                                "p": r["p"]} for r in b.rows]) for b in graph.rels]
     return GraphData(pack, nodes, rels)
@@ -227,7 +234,7 @@ def bench_pack(driver: Any, settings: Any, server: str, prepared: tuple[Any, Any
     _, took = _timed(lambda: apply_schema(driver, db))
     emit({"case": "schema", **info, "seconds": took})
     load = timed_load(driver, db, graph, args.transaction, args.batch_size)
-    emit({"case": "load", **info, **load})
+    emit({"case": "load", **info, **load, "warm_up": getattr(args, "warm_up", 0)})
     again = timed_load(driver, db, graph, args.transaction, args.batch_size)
     reload_s = again["seconds"]
     emit({"case": "reload", **info, **again})
@@ -257,6 +264,23 @@ def bench_pack(driver: Any, settings: Any, server: str, prepared: tuple[Any, Any
         emit({"case": "drop", **info, "seconds": took, "transaction": dropped.transaction,
               "nodes_deleted": dropped.node_count,
               "relationships_deleted": dropped.relationships})
+
+
+def warm_up(driver: Any, settings: Any, server: str, graph: GraphData, rounds: int,
+            batch_size: int, emit: Callable[[dict[str, Any]], None]) -> None:
+    """Load and drop another pack (``--warm-up-counties``, renamed ``warm-up``) ``rounds``
+    times, in committed batches as a big pack's load, before the measured packs: the
+    server's JIT has then compiled the load's and the delete's paths, as in a server that has
+    run a while. Nothing of it stays."""
+    from graphflow.store.load import apply_schema, drop_pack
+
+    apply_schema(driver, settings.database)
+    for round_ in range(rounds):
+        load = timed_load(driver, settings.database, graph, "batches", batch_size)
+        _, drop_s = _timed(lambda: drop_pack(driver, settings.database, graph.pack,
+                                             transaction="batches", batch_size=batch_size))
+        emit({"case": "warm-up", "server": server, "pack": graph.pack, "round": round_ + 1,
+              "rows": graph.node_count() + graph.rel_count(), **load, "drop_s": drop_s})
 
 
 def bench_routes(driver: Any, settings: Any, pack: Any, info: dict[str, Any],
@@ -418,6 +442,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--warm", type=int, default=0,
                     help="unmeasured store fetches before each route case (a fresh server's "
                          "JIT: NYC's fetch goes from about 14 to 5 ms over 500)")
+    ap.add_argument("--warm-up", type=int, default=0, metavar="N",
+                    help="load and drop another, smaller pack N times on each server before "
+                         "the measured packs: a server whose JIT has warmed up, as one that "
+                         "has run a while "
+                         "(default 0: the first load meets a just-started JVM)")
+    ap.add_argument("--warm-up-counties", type=int, default=300,
+                    help="size of the --warm-up pack (benchmarks.generate counties)")
     ap.add_argument("--profile", default="fare-evasion")
     ap.add_argument("--as-of", default="2018-06-01")
     ap.add_argument("--tuning", action=argparse.BooleanOptionalAction, default=True,
@@ -450,6 +481,15 @@ def main(argv: list[str] | None = None) -> None:
         packs.append(tmp.name)
     try:
         prepared = [prepare(ref, emit) for ref in packs]
+        warm_graph = None
+        if args.warm_up > 0:
+            from benchmarks.generate import Shape, write_pack
+            from graphflow.packs.loader import load_pack
+            from graphflow.store.rows import build_graph
+
+            with tempfile.TemporaryDirectory(prefix="graphflow-warm-up-") as folder:
+                write_pack(Path(folder), Shape(counties=args.warm_up_counties), args.seed + 1)
+                warm_graph = renamed(build_graph(load_pack(folder)), "warm-up")
         for kind in servers:
             server, settings = _start(kind, args.heap, args.pagecache, args.server_jvm)
             try:
@@ -461,6 +501,9 @@ def main(argv: list[str] | None = None) -> None:
                           "pagecache": args.pagecache if kind == "neo4j" else None,
                           "server_jvm": args.server_jvm if kind == "neo4j" else None,
                           "startup_s": getattr(server, "startup_seconds", None)})
+                    if warm_graph is not None:
+                        warm_up(driver, settings, kind, warm_graph, args.warm_up,
+                                args.batch_size, emit)
                     for item in prepared:
                         try:
                             bench_pack(driver, settings, kind, item, args, emit)
