@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import sys
 
@@ -125,6 +126,11 @@ def main(argv: list[str] | None = None) -> None:
 
     tuning.enable()  # one command per process: GC pauses/freeze and the pack cache (tuning.py)
     connection.password_prompt = _password_prompt
+    # the driver logs the server's notifications as warnings, which Python prints on stderr:
+    # graphflow's own queries draw them on a database that has never held a label, type or
+    # property they name (a pack without conflicts: no ABOUT). `graphflow cypher` shows those
+    # of a researcher's own query itself, from the query's summary.
+    logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
     try:
         cli.main(args=argv, prog_name="graphflow", standalone_mode=False)
         sys.stdout.flush()  # a full disk or closed pipe shows here, not at exit
