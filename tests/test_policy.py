@@ -399,3 +399,103 @@ def test_streamed_timeline_matches_run_query_on_every_probe_date(pack_id):
                     nxt = next(changes, None)
                 assert row["statuses"][d] == truth[row["route"], d][0]
                 assert state == truth[row["route"], d], (profile, row["route"], d)
+
+
+# ------------------------------------------------------------------ the text views read as words
+
+def _said(value) -> str:
+    """How a reader says a fact value (written here, not taken from graphflow)."""
+    return {True: "yes", False: "no", None: "unknown"}.get(value, str(value).replace("-", " ")) \
+        if not isinstance(value, str) else value.replace("-", " ")
+
+
+@pytest.mark.parametrize("command", [
+    ("cut", "--as-of", "2026-12-01"),
+    ("exposure", "--as-of", "2026-12-01"),
+    ("timeline", "--as-of", "2026-12-01", "--since", "2014-01-01"),
+])
+@pytest.mark.parametrize("profile", ["fare-evasion", "prior-removal-order"])
+def test_text_views_name_the_case_in_words_on_short_lines(nyc, run_cli, command, profile):
+    code, out, err = run_cli(*command, "--profile", profile)
+    assert code == 0, err
+    lines = out.split("\n")
+    assert lines[0].startswith(command[0].capitalize() + ": nypd-arrest → ice, pack nyc, "
+                               f"profile {profile}")
+    assert lines[1].startswith("  Case: ")
+    case = [lines[1]] + list(itertools.takewhile(lambda s: s.startswith("    "), lines[2:]))
+    assert all(len(line) <= 100 for line in [lines[0], *case])
+    for fact, value in nyc.profiles[profile].facts.items():
+        said = f"{fact.replace('-', ' ')}: {_said(value)}"
+        assert sum(said in line for line in case) == 1, said  # each fact once, never split
+    assert "=True" not in out and "=False" not in out
+
+
+def test_cut_prints_each_citation_once_per_flow_with_every_role(run_cli):
+    args = ("cut", "--profile", "fare-evasion", "--as-of", "2026-12-01")
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    _, js, _ = run_cli(*args, "--format", "json")
+    cut = json.loads(js)["before"]["cut"]
+    assert len(cut) >= 2
+    text = " ".join(out.split())
+    blocks = [" ".join(b.split()) for b in out.split("\n  - ")[1:]]  # one per cut flow
+    for f in cut:
+        block = next(b for b in blocks if b.startswith(f["flow"] + ":"))
+        quotes = [s["quote"] for s in f["sources"][:2]]
+        quotes += [p["source"]["quote"] for p in f["power"] if p.get("source")]
+        for quote in set(quotes):
+            assert block.count(" ".join(quote.split())) == 1, (f["flow"], quote)
+        for p in f["power"]:
+            if p.get("source"):
+                assert f"power of {p['jurisdiction']}" in block
+    # a cut flow's own source that also proves a jurisdiction's power names both roles
+    assert any(s["quote"] == p["source"]["quote"] for f in cut for s in f["sources"][:2]
+               for p in f["power"] if p.get("source"))
+    assert "source, power of" in text
+
+
+def test_diff_never_explains_a_change_by_a_rule_that_does_not_touch_the_flow(nyc, run_cli):
+    code, out, err = run_cli("diff", "--profile", "fare-evasion", "--as-of", "2017-03-01",
+                             "--as-of", "2026-12-01", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    untouched = 0
+    explained = 0
+    for change in data["changed"]:
+        for hop in change["hops"]:
+            idle = [nyc.rules[e.rule].name for e in nyc.effects_on(hop["flow"])
+                    if e.effect == "does-not-touch"]
+            untouched += bool(idle)
+            assert not [w for w in hop["why"] for name in idle if name in w], hop
+            if hop["before"] != hop["after"]:
+                assert hop["why"], hop  # a status that changed is still explained
+                explained += 1
+    # the data has both: hops with a rule that does not touch them, and status changes
+    assert untouched and explained
+
+
+def test_timeline_says_when_evidence_grows_old_in_words(nyc, run_cli):
+    from graphflow.core.dates import add_months, parse_date
+    from graphflow.core.evidence import flow_span
+
+    code, out, err = run_cli("timeline", "--profile", "fare-evasion", "--as-of", "2026-12-01",
+                             "--since", "2014-01-01", "--format", "json")
+    assert code == 0, err
+    months = nyc.evidence_horizon_months
+    old = 0
+    for row in json.loads(out)["routes"]:
+        for change in row["changes"]:
+            day = parse_date(change["date"])
+            for cause in change["causes"]:
+                if not cause.startswith("the latest evidence for flow "):
+                    continue
+                fid = next(f for f in nyc.flows if f"flow {f} (" in cause)
+                said = cause.split(f"flow {fid} (", 1)[1].split(")", 1)[0]
+                assert said == flow_span(nyc, fid).last_text  # the flow's latest evidence
+                # stale the day after that date's last day plus the horizon
+                assert add_months(parse_date(said, end=True), months) + dt.timedelta(days=1) \
+                    == day, cause
+                assert cause.endswith(f"is now more than {months} months old")
+                old += 1
+    assert old
+    assert "(+" not in out and "(-" not in out

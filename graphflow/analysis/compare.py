@@ -44,11 +44,13 @@ class RouteChange:
 
 def _reason_texts(hop: HopStatus) -> dict[str, str]:
     return {f"{r.kind}:{r.rule or ''}": f"[{r.status.value if r.status else '-'}] {r.text}"
-            for r in hop.reasons}
+            for r in hop.reasons if r.effect != "does-not-touch"}
 
 
 def hop_why(before: HopStatus, after: HopStatus) -> tuple[str, ...]:
-    """The reasons that differ between two evaluations of the same hop."""
+    """The reasons that differ between two evaluations of the same hop. A rule that does not
+    touch the flow explains nothing, whether or not it is in force on either side, so it is
+    never one of them."""
     a, b = _reason_texts(before), _reason_texts(after)
     out = [f"now: {b[k]}" for k in b if a.get(k) != b[k]]
     out += [f"before: {a[k]}" for k in a if k not in b]

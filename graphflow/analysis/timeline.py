@@ -64,11 +64,13 @@ def change_causes(pack: Pack, flows: set[str], facts: dict[str, Any],
         if span.last:
             add(add_months(span.last, months) + ONE, {
                 "kind": "evidence", "id": fid, "flows": [fid],
-                "text": f"evidence for flow {fid} ends {span.last_text} (+{months} months)"})
+                "text": f"the latest evidence for flow {fid} ({span.last_text}) is now more "
+                        f"than {months} months old"})
         if span.first:
             add(add_months(span.first, -months), {
                 "kind": "evidence", "id": fid, "flows": [fid],
-                "text": f"evidence for flow {fid} begins {span.first_text} (-{months} months)"})
+                "text": f"the earliest evidence for flow {fid} ({span.first_text}) is now "
+                        f"within {months} months"})
         if span.unverified_after:
             add(span.unverified_after + ONE, {
                 "kind": "evidence", "id": fid, "flows": [fid],
@@ -88,8 +90,8 @@ def change_causes(pack: Pack, flows: set[str], facts: dict[str, Any],
                 if es.last:
                     add(add_months(es.last, months) + ONE, {
                         "kind": "evidence", "id": eff.rule, "flows": [fid],
-                        "text": f"evidence for {eff.rule} on {fid} ends {es.last_text} "
-                                f"(+{months} months)"})
+                        "text": f"the latest evidence for {eff.rule} on {fid} ({es.last_text}) "
+                                f"is now more than {months} months old"})
         for cond in _conditions(pack, fid):
             for name, op, operand in tests_in(cond):
                 value = facts.get(name)

@@ -7,20 +7,58 @@ rule's authority); Markdown adds tables with names and the sources behind each a
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from graphflow.report.routes import source_text
+from graphflow.report.routes import WIDTH, source_text
 from graphflow.report.tables import render_rows
+from graphflow.report.words import fact_words, value_words
 
 DISCLAIMER = "graphflow is a research tool, not legal advice."
 
 
 # ------------------------------------------------------------------ query and what-if header
 
-def _facts(q: dict[str, Any]) -> str:
+def _fact_items(q: dict[str, Any]) -> list[str]:
+    """The case facts as a reader says them: "arrest type: custodial arrest", "has court
+    date: yes" (never Python's True/False)."""
     facts = q.get("facts") or {}
-    return ", ".join(f"{k}={v}" for k, v in sorted(facts.items())) or "(none)"
+    return [f"{fact_words(k)}: {value_words(v)}" for k, v in sorted(facts.items())]
+
+
+def _facts(q: dict[str, Any]) -> str:
+    return "; ".join(_fact_items(q)) or "(none)"
+
+
+def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    """Text wrapped at the text views' width; ids and URLs are never broken."""
+    head = indent if first is None else first
+    return textwrap.wrap(" ".join(str(text).split()), WIDTH, initial_indent=head,
+                         subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False) or [head]
+
+
+def _wrap_items(items: list[str], first: str, indent: str) -> list[str]:
+    """Items joined by "; " and wrapped between items, so no "fact: value" is split."""
+    lines, line = [], first
+    for n, item in enumerate(items):
+        piece = item + (";" if n < len(items) - 1 else "")
+        if line.strip() and len(line) + 1 + len(piece) > WIDTH:
+            lines.append(line)
+            line = indent + piece
+        else:
+            line += ("" if line == first else " ") + piece
+    return [*lines, line]
+
+
+def _query_lines(q: dict[str, Any], what: str, tail: str) -> list[str]:
+    """The query in a few short lines: what, from, to, pack and profile, then the case."""
+    lines = _wrap(f"{what}: {q['from']} → {q['to']}, pack {q['pack']}, profile "
+                  f"{q.get('profile') or '(none)'}{tail}", "  ", "")
+    if q.get("facts"):
+        lines += _wrap_items(_fact_items(q), "  Case: ", "    ")
+    return lines
 
 
 def _as_of(q: dict[str, Any]) -> str:
@@ -49,9 +87,7 @@ def whatif_lines(out: dict[str, Any]) -> list[str]:
 
 def head_lines(out: dict[str, Any], what: str) -> list[str]:
     q = out["query"]
-    lines = [f"{what}: {q['from']} → {q['to']} (pack {q['pack']}, profile "
-             f"{q.get('profile') or '(none)'}, facts {_facts(q)}, as of {_as_of(q)}, "
-             f"max {q['max_hops']} hops)"]
+    lines = _query_lines(q, what, f", as of {_as_of(q)}, at most {q['max_hops']} hops")
     return lines + whatif_lines(out)
 
 
@@ -137,15 +173,21 @@ def _cut_text(label: str, c: dict[str, Any]) -> list[str]:
     for f in c["cut"]:
         ctrl = ", ".join(f["controlled_by"]) or "?"
         ess = "; ESSENTIAL (--allow-essential)" if f.get("essential") else ""
-        lines.append(f"  - {f['flow']}: {f['from']} → {f['to']} ({', '.join(f['data'])}); "
-                     f"basis {f['basis']}, weight {f['weight']}; controlled by {ctrl}; "
-                     f"stops {f['routes_stopped']} route(s){ess}")
-        lines.append(f"      {f['sentence']}")
+        lines += _wrap(f"{f['flow']}: {f['from']} → {f['to']} ({', '.join(f['data'])}); "
+                       f"basis {f['basis']}, weight {f['weight']}; controlled by {ctrl}; "
+                       f"stops {f['routes_stopped']} route(s){ess}", "    ", "  - ")
+        lines += _wrap(f["sentence"], "      ")
+        # each citation once, with every role it plays (the flow's source, a jurisdiction's
+        # power over it): the same quote often proves both
+        roles: dict[str, list[str]] = {}
+        for s in f["sources"][:2]:
+            roles.setdefault(source_text(s), []).append("source")
         for p in f["power"]:
             if p.get("source"):
-                lines.append(f"      power of {p['jurisdiction']}: {source_text(p['source'])}")
-        for s in f["sources"][:2]:
-            lines.append(f"      source: {source_text(s)}")
+                roles.setdefault(source_text(p["source"]), []).append(
+                    f"power of {p['jurisdiction']}")
+        for text, who in roles.items():
+            lines += _wrap(f"{', '.join(who)}: {text}", "        ", "      ")
         for p in f["precedents"]:
             lines.append(f"      precedent ({p['pack']}): {p['name']} ({p['jurisdiction']}) "
                          f"{p['effect']} {p['flow']}")
@@ -384,9 +426,8 @@ def timeline_head(out: dict[str, Any], fmt: str) -> str:
                 + "| " + " | ".join(TIMELINE_COLS) + " |\n|" + "---|" * len(TIMELINE_COLS)
                 + "\n")
     q = out["query"]
-    return "\n".join([f"Timeline: {q['from']} → {q['to']} (pack {q['pack']}, profile "
-                      f"{q['profile'] or '(none)'}, facts {_facts(q)}), "
-                      f"{len(out['dates'])} change dates", *whatif_lines(out)]) + "\n"
+    return "\n".join([*_query_lines(q, "Timeline", f", {len(out['dates'])} change dates"),
+                      *whatif_lines(out)]) + "\n"
 
 
 def timeline_route(r: dict[str, Any], fmt: str, label: str = "before",
