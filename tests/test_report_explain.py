@@ -201,3 +201,15 @@ def test_validate_offers_csv_and_markdown(run_cli, tmp_path):
     code, md, _ = run_cli("validate", "data/nyc", "--sources-dir", str(tmp_path),
                           "--format", "md")
     assert md.count("| warning |") == len(rows)
+
+
+@pytest.mark.parametrize("fmt", ["table", "md"])
+def test_explain_profile_says_yes_and_no_never_true_and_false(nyc, run_cli, fmt):
+    for pid, profile in sorted(nyc.profiles.items()):
+        code, out, err = run_cli("explain", pid, "--format", fmt)
+        assert code == 0, err
+        assert not re.search(r"\b(True|False)\b", out), pid
+        for fact, value in profile.facts.items():
+            said = {True: "yes", False: "no"}[value] if isinstance(value, bool) else value
+            want = f"    {fact}: {said}" if fmt == "table" else f"- **{fact}:** {said}"
+            assert want in out.split("\n"), (pid, want)

@@ -132,8 +132,16 @@ MACHINE = ("condition",)  # the pack's condition as written: JSON only
 SENTENCES = ("fires_when", "when")  # values that read as words on their own
 
 
+def _say(value: Any) -> str:
+    """A value as the text views print it: yes/no for a yes-or-no value (never Python's
+    True/False); anything else as written, so an id stays the id to type."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return " ".join(str(value).split())
+
+
 def _plain(key: str, value: Any) -> str:
-    text = " ".join(str(value).split())
+    text = _say(value)
     return text if key in SENTENCES else f"{key.replace('_', ' ')}: {text}"
 
 
@@ -155,14 +163,14 @@ def render_explain(data: dict[str, Any]) -> str:
         if key in ("type", "id") or key in MACHINE or isinstance(value, list | dict) \
                 or value in (None, ""):
             continue
-        text = " ".join(str(value).split())
+        text = _say(value)
         lines.append(f"  {text}" if key in SENTENCES else f"  {key}: {text}")
     for key, value in data.items():
         if key in MACHINE:
             continue
         if isinstance(value, dict) and value:
             lines.append(f"  {key}:")
-            lines += [f"    {k}: {v}" for k, v in value.items()]
+            lines += [f"    {k}: {_say(v)}" for k, v in value.items()]
         elif isinstance(value, list) and value:
             lines.append(f"  {key}:")
             for item in value:
@@ -193,14 +201,15 @@ def render_explain_md(data: dict[str, Any]) -> str:
         if key in ("type", "id", "name") or key in MACHINE or isinstance(value, list | dict) \
                 or value in (None, ""):
             continue
-        out.append(f"- {_md(value)}" if key in SENTENCES else f"- **{_md(key)}:** {_md(value)}")
+        out.append(f"- {_md(_say(value))}" if key in SENTENCES
+                   else f"- **{_md(key)}:** {_md(_say(value))}")
     for key, value in data.items():
         if key in MACHINE or not value or not isinstance(value, list | dict):
             continue
         head = "Quoted evidence" if key == "sources" else key.replace("_", " ").capitalize()
         out += ["", f"## {_md(head)}", ""]
         if isinstance(value, dict):
-            out += [f"- **{_md(k)}:** {_md(v)}" for k, v in value.items()]
+            out += [f"- **{_md(k)}:** {_md(_say(v))}" for k, v in value.items()]
             continue
         for item in value:
             if _is_citation(item):
