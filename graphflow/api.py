@@ -393,12 +393,12 @@ class Diff:
 
     def _sourced(self, cause: Mapping[str, Any]) -> dict[str, Any]:
         """A cause with the first citations of its rule or flow."""
-        from graphflow.analysis.cuts import cite_dict
+        from graphflow.packs.references import citation_dict
 
         out = dict(cause)
         item = (self.pack.rules.get(cause.get("rule") or "")
                 or self.pack.flows.get(cause.get("flow") or ""))
-        out["sources"] = [cite_dict(self.pack, c) for c in (item.citations[:2] if item else ())]
+        out["sources"] = [citation_dict(self.pack, c) for c in (item.citations[:2] if item else ())]
         return out
 
     def to_dict(self) -> dict[str, Any]:

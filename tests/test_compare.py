@@ -103,7 +103,39 @@ def test_formats(run_cli, result):
     code, out, _ = run_cli(*ARGS, "--format", "md")
     assert "| kind | nyc | connecticut |" in out and "not legal advice" in out
     code, out, _ = run_cli(*ARGS)
-    assert code == 0 and "does not define: any-prior-conviction" in out
+    assert code == 0 and "does not define: any-prior-conviction" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("fmt", ["table", "md"])
+def test_deciding_rules_cite_title_publisher_date_and_url(run_cli, fmt):
+    """Every deciding rule's citation names its document as every other command does: title,
+    publisher, date, URL, and the original a research note quotes (read from the packs)."""
+    code, out, err = run_cli(*ARGS, "--format", fmt)
+    assert code == 0, err
+    text = " ".join(out.split())
+    cited = 0
+    for pid in ("nyc", "connecticut"):
+        pack = load_pack(pid)
+        for row in json.loads(run_cli(*ARGS, "--format", "json")[1])["kinds"]:
+            d = (row["packs"][pid] or {}).get("deciding") or {}
+            if not d.get("source"):
+                continue
+            cit = next(c for e in pack.effects_on(row["packs"][pid]["deciding_flow"])
+                       if e.rule == d["rule"] for c in e.citations) \
+                if any(e.rule == d["rule"] and e.citations
+                       for e in pack.effects_on(row["packs"][pid]["deciding_flow"])) \
+                else pack.rules[d["rule"]].citations[0]
+            src = pack.sources[cit.source]
+            for field in (src.title, src.publisher, src.date, src.url):
+                if field:
+                    assert str(field) in text, (pid, d["rule"], field)
+            if cit.original:
+                orig = pack.sources[cit.original]
+                for field in (orig.title, orig.publisher, orig.url):
+                    if field:
+                        assert str(field) in text, (pid, d["rule"], field)
+            cited += 1
+    assert cited >= 5
 
 
 def test_html_is_offline_and_escaped(tmp_path, run_cli):

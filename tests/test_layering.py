@@ -27,8 +27,6 @@ GUI = ("click", "rich_click")
 # Imports that break the layering today, each with the issue that removes it. An entry here
 # is a known defect, not a permission: delete it when its import is gone.
 KNOWN = {
-    # issue 11 (helper policy): analysis/cuts.py builds presentation dicts (citation_dict).
-    ("analysis/cuts.py", "report"),
     # issue 11 (helper api): the API returns the CLI's JSON via report.routes/report.explain.
     ("api.py", "report"),
 }

@@ -22,8 +22,9 @@ from graphflow.core.model import Pack
 from graphflow.core.routes import Route
 from graphflow.engines.embedded import EmbeddedEngine
 from graphflow.errors import GraphflowError, did_you_mean
+from graphflow.packs.references import citation_dict
 
-VERSION = 1
+VERSION = 2  # 2: deciding.source is a full citation; its original is a source, not an id
 DISCLAIMER = "Research tool, not legal advice."
 MAX_PACKS = 1000
 UNCLASSIFIED = "(no kind)"  # routes through flows that have no kind: are compared under this
@@ -116,9 +117,11 @@ def _source(pack: Pack, rule_id: str, flow_id: str) -> dict[str, Any] | None:
         return None
     c = cites[0]
     src = pack.sources.get(c.source)
+    # the full citation (publisher, date, URL, the original behind a research note), with
+    # the keys this JSON has always had: id, title and url even when unset
     return {"id": c.source, "title": src.title if src else None,
-            "url": src.url if src else None, "locator": c.locator,
-            "quote": " ".join(c.quote.split()), "original": c.original}
+            "url": src.url if src else None, **citation_dict(pack, c),
+            "quote": " ".join(c.quote.split())}
 
 
 def _cell(pack: Pack, route: Route, kind: str) -> dict[str, Any]:

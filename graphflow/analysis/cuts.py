@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from graphflow.core.model import Citation, Pack
+from graphflow.core.model import Pack
 from graphflow.core.routes import Route
 from graphflow.core.status import Status
 from graphflow.errors import GraphflowError, did_you_mean
+from graphflow.packs.references import citation_dict
 
 # Weights (default): closing discretionary practice is cheaper than changing a mandate.
 BASIS_WEIGHTS = {"discretionary": 1, "routine-practice": 2, "unknown": 3, "mandated": 5}
@@ -386,27 +387,6 @@ def _where(where: str) -> str:
     return f"{path}:{line}" if path else where
 
 
-def cite_dict(pack: Pack, cit: Citation) -> dict[str, Any]:
-    """A citation as the reader needs it: source id, title, publisher, date, URL, locator,
-    quote, and the primary document a research note quotes."""
-    from graphflow.packs.references import citation_grade
-
-    out: dict[str, Any] = {"source": cit.source, "locator": cit.locator, "quote": cit.quote}
-    src = pack.sources.get(cit.source)
-    if src is not None:
-        out["title"] = src.title
-        for key in ("publisher", "date", "url", "file"):
-            if getattr(src, key):
-                out[key] = str(getattr(src, key))
-    if cit.original:
-        orig = pack.sources.get(cit.original)
-        out["original"] = {"id": cit.original, **({"title": orig.title} if orig else {})}
-        if orig is not None and orig.date:
-            out["original"]["date"] = str(orig.date)
-    out["grade"] = citation_grade(pack, cit)
-    return out
-
-
 def power(pack: Pack, fid: str, who: Controller | None) -> list[dict[str, Any]]:
     """Who has the power to close a flow (within ``who`` when given), and the source of that
     power: a rule of theirs that already governs the flow, else one governing a flow of the
@@ -441,7 +421,7 @@ def power(pack: Pack, fid: str, who: Controller | None) -> list[dict[str, Any]]:
             entry.update(basis="pack", text=f"the pack gives it control of this flow "
                                             f"(controlled_by at {_where(flow.where)})")
             cits = flow.citations
-        entry["source"] = cite_dict(pack, cits[0]) if cits else None
+        entry["source"] = citation_dict(pack, cits[0]) if cits else None
         out.append(entry)
     return out
 
@@ -494,7 +474,7 @@ def precedents(pack: Pack, fid: str) -> list[dict[str, Any]]:
                     "in_force": [str(rule.starts) if rule.starts else None,
                                  str(rule.ended) if rule.ended else None],
                     "flow": f.id, "flow_name": f.name, "effect": eff.effect,
-                    "source": cite_dict(other, cits[0]) if cits else None,
+                    "source": citation_dict(other, cits[0]) if cits else None,
                 })
     return out
 
@@ -520,7 +500,7 @@ def cut_dict(pack: Pack, result: CutResult, weighted: bool | None = None,
             "meaning": meaning, "power": holders,
             "sentence": power_sentence(meaning, holders),
             "essential": f.essential,
-            "sources": [cite_dict(pack, c) for c in f.citations],
+            "sources": [citation_dict(pack, c) for c in f.citations],
             "precedents": precedents(pack, fid),
         })
     remaining = []

@@ -76,11 +76,11 @@ def exposure(pack: Pack, routes: Iterable[Route]) -> list[dict[str, Any]]:
 
 def _sources(pack: Pack, route: Route) -> list[dict[str, Any]]:
     """The first citation of each hop of the item's best route."""
-    from graphflow.analysis.cuts import cite_dict
+    from graphflow.packs.references import citation_dict
 
     out = []
     for fid in route.flows:
         cits = pack.flows[fid].citations
         if cits:
-            out.append({"flow": fid, **cite_dict(pack, cits[0])})
+            out.append({"flow": fid, **citation_dict(pack, cits[0])})
     return out

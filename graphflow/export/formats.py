@@ -33,7 +33,8 @@ from graphflow.core.routes import Route
 from graphflow.core.status import STATUS_NAMES, HopStatus, StatusEvaluator
 from graphflow.errors import GraphflowError
 from graphflow.outfile import atomic_output, write_bytes
-from graphflow.report.routes import citation_dict, source_text
+from graphflow.packs.references import citation_dict
+from graphflow.report.routes import source_text
 
 __all__ = ["write_bytes", "write_folder"]
 

@@ -374,3 +374,42 @@ def check_rules(pack: Pack, rules: Iterable[Any]) -> list[Problem]:
             if e.evidence:
                 out += _claim_order(e.where, e.evidence, f"rule {r.id!r} effect on {e.flow!r}")
     return out
+
+
+# ------------------------------------------------------------------ citations as readers need them
+
+def source_dict(pack: Pack, source_id: str) -> dict[str, Any]:
+    """A source as the reader needs it to find the document: id, title, publisher, date, URL."""
+    src = pack.sources.get(source_id)
+    out: dict[str, Any] = {"id": source_id}
+    _add_source_fields(out, src, ("publisher", "date", "url", "kind"))
+    return out
+
+
+def _add_source_fields(out: dict[str, Any], src: Any, keys: tuple[str, ...]) -> None:
+    """Copy a source's title and the given fields that are set into ``out``."""
+    if src is None:
+        return
+    out["title"] = src.title
+    for key in keys:
+        value = getattr(src, key)
+        if value:
+            out[key] = str(value)
+
+
+def citation_dict(pack: Pack, cit: Any) -> dict[str, Any]:
+    """A citation as the reader needs it, in every format: the source's id, title, publisher,
+    date, URL and file, the locator and quote, the passage's own date, the primary document a
+    research note quotes (with its own title, publisher, date and URL), the grade, and what the
+    passage shows."""
+    src = pack.sources.get(cit.source)
+    out = {"source": cit.source, "locator": cit.locator, "quote": cit.quote}
+    _add_source_fields(out, src, ("publisher", "date", "url", "file"))
+    if getattr(cit, "date", None):
+        out["date"] = cit.date  # the passage's own date (a compilation of older texts)
+    if getattr(cit, "original", None):
+        out["original"] = source_dict(pack, cit.original)
+    out["grade"] = citation_grade(pack, cit)
+    if getattr(cit, "shows", None):
+        out["shows"] = cit.shows
+    return out

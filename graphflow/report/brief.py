@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from graphflow.core.model import Pack
+from graphflow.packs.references import citation_dict
 from graphflow.report.routes import (
     NOTICE,
     _md,
     _md_url,
     _status_line,
-    citation_dict,
     decider_words,
     hint_words,
     source_entry_md,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from graphflow.core.model import Pack
-from graphflow.report.routes import NOTICE, citation_dict, source_text
+from graphflow.packs.references import citation_dict
+from graphflow.report.routes import NOTICE, source_text
 from graphflow.report.words import fires_words, span_words, when_words
 
 

@@ -12,7 +12,7 @@ from graphflow.audit import RouteReport
 from graphflow.core.evidence import STATES, words
 from graphflow.core.model import GRADES, Pack
 from graphflow.core.routes import Route
-from graphflow.packs.references import citation_grade, flow_grade
+from graphflow.packs.references import citation_dict, flow_grade
 from graphflow.report.words import (
     GRADE_WORDS,
     MECHANISM_WORDS,
@@ -25,39 +25,6 @@ from graphflow.report.words import (
 )
 
 JSON_VERSION = 2  # 2: route ids of 64 bits (16 hex digits)
-
-
-def source_dict(pack: Pack, source_id: str) -> dict[str, Any]:
-    """A source as the reader needs it to find the document: id, title, publisher, date, URL."""
-    src = pack.sources.get(source_id)
-    out: dict[str, Any] = {"id": source_id}
-    _add_source_fields(out, src, ("publisher", "date", "url", "kind"))
-    return out
-
-
-def _add_source_fields(out: dict[str, Any], src: Any, keys: tuple[str, ...]) -> None:
-    """Copy a source's title and the given fields that are set into ``out``."""
-    if src is None:
-        return
-    out["title"] = src.title
-    for key in keys:
-        value = getattr(src, key)
-        if value:
-            out[key] = str(value)
-
-
-def citation_dict(pack: Pack, cit: Any) -> dict[str, Any]:
-    src = pack.sources.get(cit.source)
-    out = {"source": cit.source, "locator": cit.locator, "quote": cit.quote}
-    _add_source_fields(out, src, ("publisher", "date", "url", "file"))
-    if getattr(cit, "date", None):
-        out["date"] = cit.date  # the passage's own date (a compilation of older texts)
-    if getattr(cit, "original", None):
-        out["original"] = source_dict(pack, cit.original)
-    out["grade"] = citation_grade(pack, cit)
-    if getattr(cit, "shows", None):
-        out["shows"] = cit.shows
-    return out
 
 
 def source_text(s: dict[str, Any], *, quote: bool = True) -> str:
