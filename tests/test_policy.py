@@ -499,3 +499,16 @@ def test_timeline_says_when_evidence_grows_old_in_words(nyc, run_cli):
                 old += 1
     assert old
     assert "(+" not in out and "(-" not in out
+
+
+def test_exposure_table_prints_why_a_latency_is_unknown_whole(run_cli):
+    args = ("exposure", "--profile", "fare-evasion", "--as-of", "2026-12-01")
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    items = json.loads(run_cli(*args, "--format", "json")[1])["before"]
+    why = [r for r in items if r.get("latency_unknown_why")]
+    assert why
+    text = " ".join(out.split())
+    for r in why:  # each reason whole (never cut to a column's width), with its data item
+        assert f"{r['data']}: {' '.join(r['latency_unknown_why'].split())}" in text
+    assert "…" not in out

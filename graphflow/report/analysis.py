@@ -308,11 +308,17 @@ def render_exposure(out: dict[str, Any], fmt: str) -> str:
             text += "\n"
         return text + _foot()
     cols = ["data", "name", "routes", "statuses", "fastest_hours", "weakest_confidence",
-            "best_route", "best_route_status", "latency_unknown_why"]
+            "best_route", "best_route_status"]
     parts = []
     for label in labels:
         rows = [{**r, "fastest_hours": _fastest(r)} for r in out[label]]
-        parts.append(f"[{label}]\n" + render_rows(rows, cols, fmt))
+        text = f"[{label}]\n" + render_rows(rows, cols, fmt)
+        # why a latency is unknown is a sentence: printed whole under the table, never cut
+        why = [line for r in out[label] if r.get("latency_unknown_why")
+               for line in _wrap(f"{r['data']}: {r['latency_unknown_why']}", "    ", "  ")]
+        if why:
+            text += "Why no latency is known:\n" + "\n".join(why) + "\n"
+        parts.append(text)
     return "\n".join(head_lines(out, "Exposure")) + "\n" + "\n".join(parts)
 
 
