@@ -11,7 +11,7 @@ import textwrap
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from graphflow.report.routes import WIDTH, source_text
+from graphflow.report.routes import WIDTH, source_text, wrap_items
 from graphflow.report.tables import render_rows
 from graphflow.report.words import fact_words, value_words
 
@@ -39,25 +39,12 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
                          break_on_hyphens=False) or [head]
 
 
-def _wrap_items(items: list[str], first: str, indent: str) -> list[str]:
-    """Items joined by "; " and wrapped between items, so no "fact: value" is split."""
-    lines, line = [], first
-    for n, item in enumerate(items):
-        piece = item + (";" if n < len(items) - 1 else "")
-        if line.strip() and len(line) + 1 + len(piece) > WIDTH:
-            lines.append(line)
-            line = indent + piece
-        else:
-            line += ("" if line == first else " ") + piece
-    return [*lines, line]
-
-
 def _query_lines(q: dict[str, Any], what: str, tail: str) -> list[str]:
     """The query in a few short lines: what, from, to, pack and profile, then the case."""
     lines = _wrap(f"{what}: {q['from']} → {q['to']}, pack {q['pack']}, profile "
                   f"{q.get('profile') or '(none)'}{tail}", "  ", "")
     if q.get("facts"):
-        lines += _wrap_items(_fact_items(q), "  Case: ", "    ")
+        lines += wrap_items(_fact_items(q), "  Case: ", "    ")
     return lines
 
 

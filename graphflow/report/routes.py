@@ -194,6 +194,19 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
                          break_on_hyphens=False) or [first or indent]
 
 
+def wrap_items(items: list[str], first: str, indent: str) -> list[str]:
+    """Items joined by "; " and wrapped between items, so no "fact: value" is split."""
+    lines, line = [], first
+    for n, item in enumerate(items):
+        piece = item + (";" if n < len(items) - 1 else "")
+        if line.strip() and len(line) + 1 + len(piece) > WIDTH:
+            lines.append(line)
+            line = indent + piece
+        else:
+            line += ("" if line == first else " ") + piece
+    return [*lines, line]
+
+
 def _path_words(pack: Pack, nodes: list[str]) -> str:
     return " → ".join(actor_name(pack, n) for n in nodes)
 
@@ -252,8 +265,8 @@ def _header(pack: Pack, data: dict[str, Any], facts: bool = True, order_note: st
              + (f"profile {q['profile']} ({prof.name})" if prof else
                 f"profile {q['profile'] or '(none)'}") + f", at most {q['max_hops']} hops"]
     if q["facts"] and facts:
-        lines += _wrap("Case: " + "; ".join(f"{fact_words(k)}: {value_words(v)}"
-                                            for k, v in q["facts"].items()), "  ", "")
+        lines += wrap_items([f"{fact_words(k)}: {value_words(v)}" for k, v in q["facts"].items()],
+                            "  Case: ", "    ")
     s = data["summary"]
     ev = data.get("open_by_evidence") or {}
     opened = f"{s.get('open', 0)} open"
