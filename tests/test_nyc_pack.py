@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -297,8 +298,21 @@ def test_explain_and_cut_name_the_original(nyc, run_cli):
     assert "cited_as_original" in out and actor.citations[0].locator in out
     code, out, err = run_cli("cut", "--profile", "fare-evasion", "--as-of", SEED_DAY.isoformat())
     assert code == 0, err
-    shown = [line for line in out.splitlines() if line.strip().startswith("source:")]
-    assert shown and all("[grade: " in line for line in shown)
+    # each cited source (wrapped: its later lines indented deeper) ends with its grade, and a
+    # research note's with the original it quotes
+    shown: list[str] = []
+    inside = False
+    for line in out.splitlines():
+        if re.match(r"^ {6}(source|power of)[^:]*: ", line):
+            shown.append(line.strip())
+            inside = True
+        elif inside and line.startswith(" " * 8):
+            shown[-1] += " " + line.strip()
+        else:
+            inside = False
+    assert shown and all("[grade: " in s for s in shown)
+    notes = [s for s in shown if "[research-factbase]" in s]
+    assert notes and all("original: " in s for s in notes)
 
 
 def test_route_resting_on_a_lead_says_so_in_every_format(nyc, run_cli):
