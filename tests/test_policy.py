@@ -512,3 +512,18 @@ def test_exposure_table_prints_why_a_latency_is_unknown_whole(run_cli):
     for r in why:  # each reason whole (never cut to a column's width), with its data item
         assert f"{r['data']}: {' '.join(r['latency_unknown_why'].split())}" in text
     assert "…" not in out
+
+
+@pytest.mark.parametrize("command", [
+    ("cut", "--as-of", "2026-12-01"),
+    ("diff", "--as-of", "2017-03-01", "--as-of", "2026-12-01"),
+    ("timeline", "--as-of", "2026-12-01", "--since", "2014-01-01"),
+])
+def test_analysis_text_views_wrap_at_100_characters(run_cli, command):
+    code, out, err = run_cli(*command, "--profile", "prior-removal-order")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) > 10
+    # only a single token longer than the width (a URL) may stand alone on a longer line
+    assert [line for line in lines if len(line) > 100 and len(line.split()) > 1] == []
+    assert " to now" not in out  # a rule in force says "since ..."

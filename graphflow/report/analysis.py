@@ -139,7 +139,7 @@ def _weights(c: dict[str, Any]) -> str:
 
 def _cut_text(label: str, c: dict[str, Any]) -> list[str]:
     who = f" within {c['controllable_by']}" if c["controllable_by"] else ""
-    lines = [f"[{label}] routes to stop: {c['routes_to_stop']}; {_weights(c)}"]
+    lines = _wrap(f"[{label}] routes to stop: {c['routes_to_stop']}; {_weights(c)}", "  ", "")
     if not c["exists"]:
         lines.append(f"  No cut exists{who}: {c['remaining_count']} route(s) stay open because "
                      "none of their flows can be closed there:")
@@ -317,6 +317,18 @@ def _diff_rows(out: dict[str, Any], d1: str, d2: str) -> list[dict[str, Any]]:
              "why": [w for h in c["hops"] for w in h["why"]]} for c in out["changed"]]
 
 
+def _span_words(span: Any) -> str:
+    """A JSON span ("2017-04-01 to now", "2011-11-22 to 2014-12-13") as words: "since
+    2017-04-01", "from 2011-11-22 until 2014-12-13"."""
+    text = str(span or "")
+    start, sep, stop = text.partition(" to ")
+    if not sep:
+        return text
+    if stop == "now":
+        return f"since {start}"
+    return f"from {start} until {stop}"
+
+
 def _diff_block(out: dict[str, Any], label: str | None) -> list[str]:
     lines = []
     pre = f"[{label}] " if label else ""
@@ -324,7 +336,8 @@ def _diff_block(out: dict[str, Any], label: str | None) -> list[str]:
         lines.append(f"  {pre}{day}: " + ", ".join(f"{n} {k}" for k, n in s.items()))
     lines.append(f"{pre}Routes whose status or evidence changed: {len(out['changed'])}")
     for c in out["changed"]:
-        lines.append(f"- {c['route']}: {c['before']} → {c['after']}  {' → '.join(c['nodes'])}")
+        lines.append(f"- {c['route']}: {c['before']} → {c['after']}")
+        lines += _wrap(" → ".join(c["nodes"]), "      ", "    ")
         ev = c.get("evidence") or {}
         if ev.get("before") != ev.get("after"):
             lines.append(f"    evidence: {ev.get('before')} → {ev.get('after')}")
@@ -333,15 +346,15 @@ def _diff_block(out: dict[str, Any], label: str | None) -> list[str]:
             extra = (f" (evidence {hev.get('before')} → {hev.get('after')})"
                      if hev.get("before") != hev.get("after") else "")
             lines.append(f"    {h['flow']}: {h['before']} → {h['after']}{extra}")
-            lines += [f"      {w}" for w in h["why"]]
+            lines += [line for w in h["why"] for line in _wrap(w, "        ", "      ")]
     lines.append(f"{pre}Rules and flows that changed between the dates:")
     for cause in out["causes"]:
         name = cause.get("name") or cause.get("flow")
         span = cause.get("in_force") or cause.get("valid")
         how = "".join(f", {k} {', '.join(cause[k])}" for k in ("amends", "supersedes")
                       if cause.get(k))
-        lines.append(f"  - {cause.get('rule') or cause.get('flow')}: {name} "
-                     f"{cause['change']} ({span}{how})")
+        lines += _wrap(f"{cause.get('rule') or cause.get('flow')}: {name} "
+                       f"{cause['change']} ({_span_words(span)}{how})", "    ", "  - ")
     return lines
 
 
@@ -431,12 +444,13 @@ def timeline_route(r: dict[str, Any], fmt: str, label: str = "before",
         cols = TIMELINE_CSV if fmt == "csv" else TIMELINE_COLS
         text = render_rows(list(_timeline_rows([r], label, extra)), cols, fmt)
         return text.split("\n", 2 if fmt == "md" else 1)[-1]
-    lines = [f"- {r['route']}  {' → '.join(r['nodes'])}"]
+    lines = [f"- {r['route']}", *_wrap(" → ".join(r["nodes"]), "      ", "    ")]
     b = r["before"]
     lines.append(f"    before {b['until']}: {b['status']} (evidence {b['evidence']})")
     for c in r["changes"]:
         lines.append(f"    from {c['date']}: {c['status']} (evidence {c['evidence']})")
-        lines += [f"      because {why}" for why in c["causes"]]
+        lines += [line for why in c["causes"]
+                  for line in _wrap(f"because {why}", "        ", "      ")]
     return "\n".join(lines) + "\n"
 
 
