@@ -116,11 +116,8 @@ def _source(pack: Pack, rule_id: str, flow_id: str) -> dict[str, Any] | None:
     if not cites:
         return None
     c = cites[0]
-    src = pack.sources.get(c.source)
-    # the full citation (publisher, date, URL, the original behind a research note), with
-    # the keys this JSON has always had: id, title and url even when unset
-    return {"id": c.source, "title": src.title if src else None,
-            "url": src.url if src else None, **citation_dict(pack, c),
+    # the full citation, with the keys this JSON has always had (id; title and url even unset)
+    return {"id": c.source, "title": None, "url": None, **citation_dict(pack, c),
             "quote": " ".join(c.quote.split())}
 
 

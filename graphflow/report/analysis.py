@@ -7,13 +7,12 @@ rule's authority); Markdown adds tables with names and the sources behind each a
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from graphflow.report.routes import WIDTH, source_text, wrap_items
+from graphflow.report.routes import source_text, wrap, wrap_items
 from graphflow.report.tables import render_rows
-from graphflow.report.words import fact_words, value_words
+from graphflow.report.words import fact_words, span_words, value_words
 
 DISCLAIMER = "graphflow is a research tool, not legal advice."
 
@@ -31,17 +30,9 @@ def _facts(q: dict[str, Any]) -> str:
     return "; ".join(_fact_items(q)) or "(none)"
 
 
-def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
-    """Text wrapped at the text views' width; ids and URLs are never broken."""
-    head = indent if first is None else first
-    return textwrap.wrap(" ".join(str(text).split()), WIDTH, initial_indent=head,
-                         subsequent_indent=indent, break_long_words=False,
-                         break_on_hyphens=False) or [head]
-
-
 def _query_lines(q: dict[str, Any], what: str, tail: str) -> list[str]:
     """The query in a few short lines: what, from, to, pack and profile, then the case."""
-    lines = _wrap(f"{what}: {q['from']} → {q['to']}, pack {q['pack']}, profile "
+    lines = wrap(f"{what}: {q['from']} → {q['to']}, pack {q['pack']}, profile "
                   f"{q.get('profile') or '(none)'}{tail}", "  ", "")
     if q.get("facts"):
         lines += wrap_items(_fact_items(q), "  Case: ", "    ")
@@ -139,7 +130,7 @@ def _weights(c: dict[str, Any]) -> str:
 
 def _cut_text(label: str, c: dict[str, Any]) -> list[str]:
     who = f" within {c['controllable_by']}" if c["controllable_by"] else ""
-    lines = _wrap(f"[{label}] routes to stop: {c['routes_to_stop']}; {_weights(c)}", "  ", "")
+    lines = wrap(f"[{label}] routes to stop: {c['routes_to_stop']}; {_weights(c)}", "  ", "")
     if not c["exists"]:
         lines.append(f"  No cut exists{who}: {c['remaining_count']} route(s) stay open because "
                      "none of their flows can be closed there:")
@@ -160,10 +151,10 @@ def _cut_text(label: str, c: dict[str, Any]) -> list[str]:
     for f in c["cut"]:
         ctrl = ", ".join(f["controlled_by"]) or "?"
         ess = "; ESSENTIAL (--allow-essential)" if f.get("essential") else ""
-        lines += _wrap(f"{f['flow']}: {f['from']} → {f['to']} ({', '.join(f['data'])}); "
+        lines += wrap(f"{f['flow']}: {f['from']} → {f['to']} ({', '.join(f['data'])}); "
                        f"basis {f['basis']}, weight {f['weight']}; controlled by {ctrl}; "
                        f"stops {f['routes_stopped']} route(s){ess}", "    ", "  - ")
-        lines += _wrap(f["sentence"], "      ")
+        lines += wrap(f["sentence"], "      ")
         # each citation once, with every role it plays (the flow's source, a jurisdiction's
         # power over it): the same quote often proves both
         roles: dict[str, list[str]] = {}
@@ -174,7 +165,7 @@ def _cut_text(label: str, c: dict[str, Any]) -> list[str]:
                 roles.setdefault(source_text(p["source"]), []).append(
                     f"power of {p['jurisdiction']}")
         for text, who in roles.items():
-            lines += _wrap(f"{', '.join(who)}: {text}", "        ", "      ")
+            lines += wrap(f"{', '.join(who)}: {text}", "        ", "      ")
         for p in f["precedents"]:
             lines.append(f"      precedent ({p['pack']}): {p['name']} ({p['jurisdiction']}) "
                          f"{p['effect']} {p['flow']}")
@@ -302,7 +293,7 @@ def render_exposure(out: dict[str, Any], fmt: str) -> str:
         text = f"[{label}]\n" + render_rows(rows, cols, fmt)
         # why a latency is unknown is a sentence: printed whole under the table, never cut
         why = [line for r in out[label] if r.get("latency_unknown_why")
-               for line in _wrap(f"{r['data']}: {r['latency_unknown_why']}", "    ", "  ")]
+               for line in wrap(f"{r['data']}: {r['latency_unknown_why']}", "    ", "  ")]
         if why:
             text += "Why no latency is known:\n" + "\n".join(why) + "\n"
         parts.append(text)
@@ -318,15 +309,12 @@ def _diff_rows(out: dict[str, Any], d1: str, d2: str) -> list[dict[str, Any]]:
 
 
 def _span_words(span: Any) -> str:
-    """A JSON span ("2017-04-01 to now", "2011-11-22 to 2014-12-13") as words: "since
-    2017-04-01", "from 2011-11-22 until 2014-12-13"."""
-    text = str(span or "")
-    start, sep, stop = text.partition(" to ")
+    """A JSON span ("2017-04-01 to now", "… to 2014-12-13") in words ("since 2017-04-01",
+    "until 2014-12-13"): the two ends read back, then said as every other view says them."""
+    start, sep, stop = str(span or "").partition(" to ")
     if not sep:
-        return text
-    if stop == "now":
-        return f"since {start}"
-    return f"from {start} until {stop}"
+        return str(span or "")
+    return span_words(None if start == "…" else start, None if stop == "now" else stop)
 
 
 def _diff_block(out: dict[str, Any], label: str | None) -> list[str]:
@@ -337,7 +325,7 @@ def _diff_block(out: dict[str, Any], label: str | None) -> list[str]:
     lines.append(f"{pre}Routes whose status or evidence changed: {len(out['changed'])}")
     for c in out["changed"]:
         lines.append(f"- {c['route']}: {c['before']} → {c['after']}")
-        lines += _wrap(" → ".join(c["nodes"]), "      ", "    ")
+        lines += wrap(" → ".join(c["nodes"]), "      ", "    ")
         ev = c.get("evidence") or {}
         if ev.get("before") != ev.get("after"):
             lines.append(f"    evidence: {ev.get('before')} → {ev.get('after')}")
@@ -346,14 +334,14 @@ def _diff_block(out: dict[str, Any], label: str | None) -> list[str]:
             extra = (f" (evidence {hev.get('before')} → {hev.get('after')})"
                      if hev.get("before") != hev.get("after") else "")
             lines.append(f"    {h['flow']}: {h['before']} → {h['after']}{extra}")
-            lines += [line for w in h["why"] for line in _wrap(w, "        ", "      ")]
+            lines += [line for w in h["why"] for line in wrap(w, "        ", "      ")]
     lines.append(f"{pre}Rules and flows that changed between the dates:")
     for cause in out["causes"]:
         name = cause.get("name") or cause.get("flow")
         span = cause.get("in_force") or cause.get("valid")
         how = "".join(f", {k} {', '.join(cause[k])}" for k in ("amends", "supersedes")
                       if cause.get(k))
-        lines += _wrap(f"{cause.get('rule') or cause.get('flow')}: {name} "
+        lines += wrap(f"{cause.get('rule') or cause.get('flow')}: {name} "
                        f"{cause['change']} ({_span_words(span)}{how})", "    ", "  - ")
     return lines
 
@@ -444,13 +432,13 @@ def timeline_route(r: dict[str, Any], fmt: str, label: str = "before",
         cols = TIMELINE_CSV if fmt == "csv" else TIMELINE_COLS
         text = render_rows(list(_timeline_rows([r], label, extra)), cols, fmt)
         return text.split("\n", 2 if fmt == "md" else 1)[-1]
-    lines = [f"- {r['route']}", *_wrap(" → ".join(r["nodes"]), "      ", "    ")]
+    lines = [f"- {r['route']}", *wrap(" → ".join(r["nodes"]), "      ", "    ")]
     b = r["before"]
     lines.append(f"    before {b['until']}: {b['status']} (evidence {b['evidence']})")
     for c in r["changes"]:
         lines.append(f"    from {c['date']}: {c['status']} (evidence {c['evidence']})")
         lines += [line for why in c["causes"]
-                  for line in _wrap(f"because {why}", "        ", "      ")]
+                  for line in wrap(f"because {why}", "        ", "      ")]
     return "\n".join(lines) + "\n"
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphflow.report.analysis import _wrap
-from graphflow.report.routes import Bibliography, _md, source_text
+from graphflow.report.routes import Bibliography, _md, source_text, wrap
 from graphflow.report.tables import render_rows
 from graphflow.report.words import fact_words, value_words
 
@@ -68,10 +67,10 @@ def render_text(result: dict[str, Any], fmt: str) -> str:
                 f"- {_md(what)}: {bib.cite(src)}\n" for what, src in decided)
             out += "\n## Sources\n\n" + "\n".join(bib.lines()) + "\n"
         return out + f"\n_{result['disclaimer']}_\n"
-    lines = [line for x in head for line in _wrap(x, "    ", "")]
+    lines = [line for x in head for line in wrap(x, "    ", "")]
     out = "\n".join(lines) + "\n\n" + render_rows(rows, ["kind", *ids], "table", max_width=48)
     if decided:
         out += "\nDeciding rules:\n" + "".join(
             line + "\n" for what, src in decided
-            for line in _wrap(f"{what}. Source: {source_text(src)}", "      ", "  - "))
+            for line in wrap(f"{what}. Source: {source_text(src)}", "      ", "  - "))
     return out + result["disclaimer"] + "\n"

@@ -188,10 +188,13 @@ WIDTH = 100  # the text views wrap here (quotes wrap, they are never cut)
 NOTICE = "graphflow is a research tool, not legal advice."
 
 
-def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
-    return textwrap.wrap(" ".join(str(text).split()), WIDTH, initial_indent=first or indent,
+def wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    """Text wrapped at the text views' width, later lines at ``indent``, the first at
+    ``first`` (default: ``indent``); ids and URLs are never broken."""
+    head = indent if first is None else first
+    return textwrap.wrap(" ".join(str(text).split()), WIDTH, initial_indent=head,
                          subsequent_indent=indent, break_long_words=False,
-                         break_on_hyphens=False) or [first or indent]
+                         break_on_hyphens=False) or [head]
 
 
 def wrap_items(items: list[str], first: str, indent: str) -> list[str]:
@@ -275,8 +278,8 @@ def _header(pack: Pack, data: dict[str, Any], facts: bool = True, order_note: st
             f"{ev.get(k, 0)} {'current evidence' if k == 'current' else k}"
             for k in STATES) + ")"
     rest = "".join(f", {n} {k.replace('-', ' ')}" for k, n in s.items() if k != "open" and n)
-    lines += _wrap(f"{sum(s.values())} routes: {opened}{rest}. Shown: {len(data['routes'])}"
-                   f"{order_note}", "  ", "")
+    lines += wrap(f"{sum(s.values())} routes: {opened}{rest}. Shown: {len(data['routes'])}"
+                   f"{order_note}", "  ")
     return lines
 
 
@@ -351,20 +354,20 @@ def render_summary(pack: Pack, data: dict[str, Any]) -> str:
         data["routes"] else ""
     lines = _header(pack, data, facts=False, order_note=note)
     if data.get("trigger_hint"):
-        lines += [""] + _wrap(data["trigger_hint"].get("message")
-                                 or hint_words(pack, data["trigger_hint"]), "  ", "")
+        lines += [""] + wrap(data["trigger_hint"].get("message")
+                                 or hint_words(pack, data["trigger_hint"]), "  ")
     shared = _shared_conditions(data["routes"])
     if shared:
-        lines += _wrap("Each " + "; ".join(shared) + ".", "  ", "")
+        lines += wrap("Each " + "; ".join(shared) + ".", "  ")
     via = siblings_via(data["routes"])
     numbers = {r["id"]: i for i, r in enumerate(data["routes"], 1)}
     quoted: dict[tuple[str, str], int] = {}
     for n, r in enumerate(data["routes"], 1):
         lines.append("")
-        lines += _wrap(_status_line(r, q["as_of"]), "   ", f"{n}. ")
-        lines += _wrap(_path_words(pack, r["nodes"]), "     ", "   ")
+        lines += wrap(_status_line(r, q["as_of"]), "   ", f"{n}. ")
+        lines += wrap(_path_words(pack, r["nodes"]), "     ", "   ")
         if r["id"] in via:
-            lines += _wrap("via " + ", ".join(
+            lines += wrap("via " + ", ".join(
                 f"{f} ({pack.flows[f].name})" if f in pack.flows and pack.flows[f].name else f
                 for f in via[r["id"]]), "     ", "   ")
         rev = r.get("evidence") or {}
@@ -382,22 +385,22 @@ def render_summary(pack: Pack, data: dict[str, Any]) -> str:
         key = (quote["source"], quote["quote"]) if quote else None
         if key in quoted:
             facts[-1] += f"; quote as #{quoted[key]}"
-        lines += _wrap(" · ".join(facts), "     ", "   ")
+        lines += wrap(" · ".join(facts), "     ", "   ")
         note = rev.get("note") or ""
         if rev.get("state", "current") != "current" and note and note not in \
                 _status_line(r, q["as_of"]) and not note.startswith("evidence ends"):
-            lines += _wrap(f"evidence {rev['state']}: {note}", "     ", "   ")
+            lines += wrap(f"evidence {rev['state']}: {note}", "     ", "   ")
         grade = _grade_line(r)
         if grade:
-            lines += _wrap(grade, "     ", "   ")
+            lines += wrap(grade, "     ", "   ")
         if stop:
-            lines += _wrap(stop, "     ", "   ")
+            lines += wrap(stop, "     ", "   ")
         for h in r["hops"]:
             if h.get("caveat"):
-                lines += _wrap(f"caveat: {h['caveat']}", "     ", "   ")
+                lines += wrap(f"caveat: {h['caveat']}", "     ", "   ")
         if quote and key not in quoted:
             quoted[key] = n
-            lines += _wrap(f'"{_short(quote["quote"])}" {cite_words(quote)}', "     ", "   ")
+            lines += wrap(f'"{_short(quote["quote"])}" {cite_words(quote)}', "     ", "   ")
     used = list(dict.fromkeys(c for r in data["routes"] for c in r.get("conflicts", [])))
     if used:
         parts = []
@@ -409,7 +412,7 @@ def render_summary(pack: Pack, data: dict[str, Any]) -> str:
                          + (f": {_short(c['summary'])}" if c else ""))
         lines.append("")
         for part in parts:
-            lines += _wrap(part, "    ", "")
+            lines += wrap(part, "    ")
     lines += _unknowns_lines(data)
     lines.append("--detail: hop by hop. " + NOTICE)  # the footer's last line (80-line view)
     return "\n".join(lines) + "\n"
@@ -460,7 +463,7 @@ def _unknowns_lines(data: dict[str, Any]) -> list[str]:
     out = ["", "What would change the answer (unknown facts, by how many routes they decide; "
            "#N is a route above):"]
     for d in found:
-        out += _wrap(decider_words(d, numbers), "    ", "  - ")
+        out += wrap(decider_words(d, numbers), "    ", "  - ")
     return out
 
 
@@ -487,68 +490,68 @@ def render_table(pack: Pack, data: dict[str, Any], verbose: bool = False) -> str
     lines = _header(pack, data)
     shown = data.get("leaks_shown") or {}
     if shown.get("possible"):
-        lines += _wrap(f"Leaks shown: {shown['current']} with current evidence, "
+        lines += wrap(f"Leaks shown: {shown['current']} with current evidence, "
                        f"{shown['possible']} possible (open by the rules, evidence stale or "
-                       "unverified for this date)", "  ", "")
+                       "unverified for this date)", "  ")
     if data.get("trigger_hint"):
-        lines += [""] + _wrap(data["trigger_hint"].get("message")
-                                 or hint_words(pack, data["trigger_hint"]), "  ", "")
+        lines += [""] + wrap(data["trigger_hint"].get("message")
+                                 or hint_words(pack, data["trigger_hint"]), "  ")
     via = siblings_via(data["routes"])
     for n, r in enumerate(data["routes"], 1):
         lines.append("")
-        lines += _wrap(f"Route {r['id']}  {_status_line(r, q['as_of'])}  ({r['hops_count']} "
+        lines += wrap(f"Route {r['id']}  {_status_line(r, q['as_of'])}  ({r['hops_count']} "
                        f"hops, confidence {r['confidence']}, "
                        f"{GRADE_WORDS.get(r['grade'], r['grade'])})", "    ", f"{n}. ")
         grade = _grade_line(r)
         if grade:
-            lines += _wrap(grade, "    ", "  ")
-        lines += _wrap(" → ".join(r["nodes"]), "    ", "  ")
+            lines += wrap(grade, "    ", "  ")
+        lines += wrap(" → ".join(r["nodes"]), "    ", "  ")
         if r["id"] in via:
             lines.append("  via " + ", ".join(via[r["id"]]))
         rev = r.get("evidence") or {}
         if rev.get("state", "current") != "current" and rev.get("note"):
-            lines += _wrap(f"Evidence {rev['state']}: {rev['note']}"
+            lines += wrap(f"Evidence {rev['state']}: {rev['note']}"
                            + (f" ({rev['about']})" if rev.get("about") else ""), "    ", "  ")
         stop = _stop_words(r)
         if stop:
-            lines += _wrap(stop[0].upper() + stop[1:], "    ", "  ")
+            lines += wrap(stop[0].upper() + stop[1:], "    ", "  ")
         for line in _conflict_lines(data, r, ""):
-            lines += _wrap(line, "    ", "  ")
+            lines += wrap(line, "    ", "  ")
         lines.append(f"  Reaches {r['nodes'][-1]} with: {', '.join(r['data'])}")
         if r["missing_facts"] and r["status"] in ("open", "conditional"):
             lines.append("  Depends on unknown facts: "
                          + ", ".join(fact_words(m) for m in r["missing_facts"]))
         folded, where = _same_prefix(r, data["routes"][: n - 1])
         if folded:
-            lines += _wrap(f"1–{folded}. as in route {where}: "
+            lines += wrap(f"1–{folded}. as in route {where}: "
                            + " → ".join(r["nodes"][: folded + 1]), "       ", "  ")
         for i, h in enumerate(r["hops"][folded:], folded + 1):
-            lines += _wrap(f"{i}. {h['from']} → {h['to']}  [{h['status']}]  {h['flow']}"
+            lines += wrap(f"{i}. {h['from']} → {h['to']}  [{h['status']}]  {h['flow']}"
                            + (f": {h['name']}" if h["name"] else ""), "       ", "  ")
             ind = "       "
-            lines += _wrap(f"carries {', '.join(h['data'])}; "
+            lines += wrap(f"carries {', '.join(h['data'])}; "
                            f"{MECHANISM_WORDS.get(h['mechanism'], h['mechanism'])}; confidence "
                            f"{h['confidence']}; source grade {h['grade']}", ind, ind)
             if h.get("documents"):
-                lines += _wrap("the sources document that this channel is "
+                lines += wrap("the sources document that this channel is "
                                f"{' or '.join(h['documents'])}, not that it operates", ind, ind)
             hev = h.get("evidence") or {}
             if hev.get("state", "current") != "current":
-                lines += _wrap(f"evidence {hev['state']}: ends {hev['last_evidenced'] or '?'}"
+                lines += wrap(f"evidence {hev['state']}: ends {hev['last_evidenced'] or '?'}"
                                + (f"; {hev['note']}" if hev.get("note") else ""), ind, ind)
             if h.get("caveat"):
-                lines += _wrap(f"caveat: {h['caveat']}", ind, ind)
+                lines += wrap(f"caveat: {h['caveat']}", ind, ind)
             for cid in h.get("conflicts", []):
                 text = conflict_words(data, cid)
-                lines += _wrap(text[0].lower() + text[1:], ind + "  ", ind)
+                lines += wrap(text[0].lower() + text[1:], ind + "  ", ind)
             for reason in h["reasons"]:
                 if is_quiet(reason) and not verbose:
                     continue
-                lines += _wrap(reason.get("words") or reason["text"], ind + "  ", ind + "- ")
+                lines += wrap(reason.get("words") or reason["text"], ind + "  ", ind + "- ")
             for src in h["sources"][:2]:
-                lines += _wrap(f"source: {source_text(src)}", ind + "  ", ind)
+                lines += wrap(f"source: {source_text(src)}", ind + "  ", ind)
             for src in h.get("practice", {}).get("sources", [])[:2]:
-                lines += _wrap(f"practice source: {source_text(src)}", ind + "  ", ind)
+                lines += wrap(f"practice source: {source_text(src)}", ind + "  ", ind)
     lines += _unknowns_lines(data)
     lines += ["", NOTICE]
     return "\n".join(lines) + "\n"
