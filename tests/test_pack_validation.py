@@ -56,6 +56,14 @@ def test_broken_yaml_points_at_the_line_that_began_the_mistake(mini_copy, broken
     assert what in err.what
 
 
+def test_a_tab_in_the_indentation_says_tab_at_its_line_and_column(mini_copy):
+    flows = mini_copy / "flows.yaml"
+    edit(flows, "    mechanism: discretionary", "\tmechanism: discretionary")
+    err = only_error(mini_copy)[0]
+    assert err.where == f"{flows}:{_line_of(flows, chr(9) + 'mechanism: discretionary')}:1"
+    assert "a tab here" in err.what and "spaces" in err.hint
+
+
 def test_broken_yaml_elsewhere_keeps_the_parsers_position(mini_copy):
     flows = mini_copy / "flows.yaml"
     edit(flows, "    mechanism: discretionary", "    mechanism: discretionary: no")

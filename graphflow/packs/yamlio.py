@@ -419,6 +419,11 @@ def _broken(exc: yaml.MarkedYAMLError, path: Path) -> GraphflowError:
             "broken YAML: this line has no ':' after its key", where=at(began),
             hint="write 'key: value', or start the line with '- ' for a list item")
     mark = found or began
+    if "'\\t'" in problem:  # the parser's own words for a tab: "found character '\t' ..."
+        return GraphflowError(
+            "broken YAML: a tab here; YAML indents with spaces only",
+            where=at(mark) if mark else str(path),
+            hint="replace the tab with spaces, lined up with the lines above")
     return GraphflowError(
         f"broken YAML: {problem}", where=at(mark) if mark else str(path),
         hint="check indentation, colons and quotes on that line",
